@@ -1,0 +1,146 @@
+"""The training loop every system shares: distributed steps, schedule, logging, samples,
+checkpoints and resume."""
+
+import dataclasses
+import math
+import os
+import time
+
+import keras
+import tensorflow as tf
+
+from stargan_tf.training.checkpoints import RunCheckpoint
+from stargan_tf.training.samples import grid, save_png
+from stargan_tf.training.summaries import Summaries
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss became NaN or Inf; the run stops and keeps its last good checkpoint."""
+
+
+@dataclasses.dataclass
+class LoopConfig:
+    """How long to train and how often to log, sample and checkpoint (official flag names)."""
+
+    num_iters: int
+    log_step: int = 10
+    sample_step: int = 1000
+    model_save_step: int = 10000
+    keep_checkpoints: int = 3
+    jit_compile: bool = False
+    show_progress: bool = True
+
+
+class Trainer:
+    """Runs a ``GANSystem`` under a ``tf.distribute`` strategy.
+
+    Args:
+        system: the system, built with its optimizers inside ``strategy.scope()``.
+        strategy: the strategy.
+        make_dataset: ``start_iteration -> tf.data.Dataset`` of *global* batches whose
+            batch ``k`` is the one for iteration ``start_iteration + k`` (deterministic, so a
+            resumed run sees the same data as an uninterrupted one).
+        run_dir: where checkpoints, logs and samples go.
+        config: a ``LoopConfig``.
+        sample_batch: the fixed batch for ``system.translation_columns`` in sample grids,
+            or None for no samples.
+        is_chief: whether this worker writes files.
+    """
+
+    def __init__(self, system, strategy, make_dataset, run_dir, config, sample_batch=None, is_chief=True):
+        self.system = system
+        self.strategy = strategy
+        self.make_dataset = make_dataset
+        self.run_dir = run_dir
+        self.config = config
+        self.sample_batch = sample_batch
+        self.is_chief = is_chief
+        self.checkpoint = RunCheckpoint(system, run_dir, config.keep_checkpoints, is_chief)
+        self.summaries = Summaries(run_dir, enabled=is_chief)
+        self.sample_dir = os.path.join(run_dir, "samples")
+        self._compiled = {}
+        self.last_sample_path = None
+
+    def _distributed(self, step_name):
+        """``strategy.run`` of the system's replica step, compiled once per step name."""
+        if step_name not in self._compiled:
+            replica_step = getattr(self.system, step_name)
+
+            def step(batch, iteration):
+                per_replica = self.strategy.run(replica_step, args=(batch, iteration))
+                return {
+                    name: self.strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None)
+                    for name, value in per_replica.items()
+                }
+
+            self._compiled[step_name] = tf.function(step, jit_compile=self.config.jit_compile or None)
+        return self._compiled[step_name]
+
+    def run(self):
+        """Train from the latest checkpoint (or from scratch) to ``num_iters``; return the
+        logs of the last iteration."""
+        start = self.checkpoint.restore_latest()
+        total = self.config.num_iters
+        if start >= total:
+            print(f"Run in {self.run_dir} already finished ({start}/{total} iterations).")
+            return {}
+        if start:
+            print(f"Resuming from iteration {start} ({self.checkpoint.latest}).")
+        dataset = self.strategy.experimental_distribute_dataset(self.make_dataset(start))
+        iterator = iter(dataset)
+        progress = keras.utils.Progbar(total, stateful_metrics=None) if self.config.show_progress and self.is_chief else None
+        if progress is not None:
+            progress.update(start)
+        logs, last_saved, started = {}, start, time.time()
+        try:
+            for iteration in range(start, total):
+                for name, lr in self.system.learning_rates(iteration).items():
+                    self.system.optimizers[name].learning_rate.assign(lr)
+                batch = next(iterator)
+                step_logs = {}
+                iteration_tensor = tf.constant(iteration, tf.int64)
+                for step_name in self.system.steps_for(iteration):
+                    step_logs.update(self._distributed(step_name)(batch, iteration_tensor))
+                logs.update({name: float(value) for name, value in step_logs.items()})
+                self._check_finite(step_logs, iteration, last_saved)
+                done = iteration + 1
+                if done % self.config.log_step == 0 or done == total:
+                    scalars = dict(logs)
+                    scalars.update({f"lr/{n}": lr for n, lr in self.system.learning_rates(iteration).items()})
+                    self.summaries.scalars(scalars, done)
+                if progress is not None:
+                    progress.update(done, values=[(k, v) for k, v in sorted(logs.items()) if k.endswith("loss")])
+                if self.sample_batch is not None and (done % self.config.sample_step == 0 or done == total):
+                    self.write_samples(done)
+                if done % self.config.model_save_step == 0 or done == total:
+                    self.checkpoint.save(done)
+                    last_saved = done
+        except KeyboardInterrupt:
+            print(
+                f"\nInterrupted. The last checkpoint is iteration {last_saved}; run the same command "
+                "again to resume from it."
+            )
+            raise
+        finally:
+            self.summaries.flush()
+        elapsed = time.time() - started
+        print(f"Trained iterations {start}..{total} in {elapsed:.1f} s.")
+        return logs
+
+    def _check_finite(self, step_logs, iteration, last_saved):
+        for name, value in step_logs.items():
+            if not math.isfinite(float(value)):
+                raise NonFiniteLossError(
+                    f"Loss {name} is {float(value)} at iteration {iteration + 1}. Training stopped; the "
+                    f"last good checkpoint (iteration {last_saved}) in {self.checkpoint.directory} is "
+                    "kept. Lower the learning rates or check the data, then run again to resume."
+                )
+
+    def write_samples(self, iteration):
+        """Write the sample grid for ``iteration`` as a PNG and to TensorBoard."""
+        if not self.is_chief:
+            return None
+        image = grid(self.system.translation_columns(self.sample_batch))
+        self.last_sample_path = save_png(image, os.path.join(self.sample_dir, f"{iteration:06d}-images.png"))
+        self.summaries.image("samples", image, iteration)
+        return self.last_sample_path
