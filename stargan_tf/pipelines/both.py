@@ -1,0 +1,12 @@
+"""StarGAN joint training on two datasets (official `--dataset Both`)."""
+
+import tensorflow as tf
+
+
+def both_dataset(celeba_ds, rafd_ds):
+    """Pair the two train datasets step by step: `{"celeba": batch, "rafd": batch}`.
+
+    Each step uses one CelebA and one RaFD batch; the model builds the mask vector. Build
+    both inputs with the same `start_step` so a resumed run stays aligned.
+    """
+    return tf.data.Dataset.zip({"celeba": celeba_ds, "rafd": rafd_ds})

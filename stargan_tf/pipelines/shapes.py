@@ -1,0 +1,180 @@
+"""The built-in procedural dataset: one coloured circle or square per image.
+
+Small, instant and learnable on a CPU, it exercises every pipeline layout:
+
+* CelebA-style attributes (`celeba/list_attr_celeba.txt`, `celeba/images/*.jpg`) with the
+  attributes `Red_Shape Green_Shape Blue_Shape Square Large Dark_Background`; the three
+  colours are mutually exclusive (exactly one is 1), like CelebA hair colours.
+* RaFD-style class folders by colour: `rafd/train/<colour>/` and `rafd/test/<colour>/` (90/10).
+* Unpaired two-domain sets: `circle2square/` (A circles, B squares, same colours) and
+  `red2blue/` (A plain red shapes, B blue shapes with a striped or dotted texture), each
+  with `trainA, trainB, testA, testB` and slightly unequal domain sizes.
+
+Everything is a pure function of `(num_images, image_size, seed)`; `write_shapes_dataset`
+records these in `shapes.json` and does nothing when they match.
+"""
+
+import io
+import json
+import os
+import shutil
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+ATTRIBUTES = ("Red_Shape", "Green_Shape", "Blue_Shape", "Square", "Large", "Dark_Background")
+COLOUR_NAMES = ATTRIBUTES[:3]
+_MARKER = "shapes.json"
+_FORMAT_VERSION = 1
+_SUBDIRS = ("celeba", "rafd", "circle2square", "red2blue")
+_JPEG_QUALITY = 95
+_TEXTURE_RGB = (200, 200, 255)
+
+
+def default_shapes_root():
+    """Where `--dataset=shapes` keeps its files: `data/shapes` under the working directory."""
+    return os.path.join(os.getcwd(), "data", "shapes")
+
+
+def _sample(rng, image_size, colour=None, square=None):
+    """Draw one shape description; `colour` (0=R, 1=G, 2=B) and `square` are random unless given."""
+    colour = int(rng.integers(3)) if colour is None else colour
+    square = bool(rng.integers(2)) if square is None else square
+    large, dark = bool(rng.integers(2)), bool(rng.integers(2))
+    radius = image_size * (rng.uniform(0.28, 0.36) if large else rng.uniform(0.13, 0.18))
+    centre = rng.uniform(radius + 1, image_size - radius - 2, size=2)
+    rgb = rng.integers(0, 41, size=3)
+    rgb[colour] = rng.integers(200, 256)
+    level = rng.uniform(25, 70) if dark else rng.uniform(185, 230)
+    return {
+        "colour": colour, "square": square, "large": large, "dark": dark, "radius": radius,
+        "centre": centre, "rgb": rgb, "level": level, "texture": int(rng.integers(2)),
+        "noise_seed": int(rng.integers(2**31)),
+    }
+
+
+def _render(shape, image_size, textured=False):
+    """The uint8 RGB pixels of `shape` on its noisy grey background."""
+    noise = np.random.default_rng(shape["noise_seed"]).normal(0.0, 4.0, size=(image_size, image_size, 1))
+    pixels = np.repeat(np.clip(shape["level"] + noise, 0, 255), 3, axis=2).astype(np.uint8)
+    mask_image = Image.new("L", (image_size, image_size), 0)
+    (cx, cy), r = shape["centre"], shape["radius"]
+    box = (cx - r, cy - r, cx + r, cy + r)
+    draw = ImageDraw.Draw(mask_image)
+    (draw.rectangle if shape["square"] else draw.ellipse)(box, fill=255)
+    mask = np.asarray(mask_image) > 127
+    pixels[mask] = shape["rgb"]
+    if textured:
+        rows, cols = np.mgrid[0:image_size, 0:image_size]
+        if shape["texture"] == 0:  # diagonal stripes
+            pattern = (rows + cols) % 6 < 2
+        else:  # dots on a grid
+            pattern = (rows % 5 < 2) & (cols % 5 < 2)
+        pixels[mask & pattern] = _TEXTURE_RGB
+    return pixels
+
+
+def _jpeg_bytes(pixels):
+    """JPEG (quality 95) encoding of uint8 RGB `pixels`."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="JPEG", quality=_JPEG_QUALITY)
+    return buffer.getvalue()
+
+
+def _write(path, data):
+    """Write `data` bytes to `path`, creating its folder."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
+def _attribute_row(shape):
+    """The shape's attribute values as 1/-1 in `ATTRIBUTES` order."""
+    flags = [shape["colour"] == c for c in range(3)] + [shape["square"], shape["large"], shape["dark"]]
+    return [1 if f else -1 for f in flags]
+
+
+def _write_labelled(root, num_images, image_size, rng):
+    """The CelebA-style attribute set and the RaFD-style class folders built from the same images."""
+    celeba_dir = os.path.join(root, "celeba")
+    num_train = num_images - max(1, num_images // 10)
+    lines = [f"{num_images}\n", " ".join(ATTRIBUTES) + "\n"]
+    for i in range(num_images):
+        shape = _sample(rng, image_size, colour=i % 3)  # Balanced colours: every class in both splits.
+        name = f"{i + 1:06d}.jpg"
+        data = _jpeg_bytes(_render(shape, image_size))
+        _write(os.path.join(celeba_dir, "images", name), data)
+        split = "train" if i < num_train else "test"
+        _write(os.path.join(root, "rafd", split, COLOUR_NAMES[shape["colour"]], name), data)
+        lines.append(name + " " + " ".join(f"{v:2d}" for v in _attribute_row(shape)) + "\n")
+    with open(os.path.join(celeba_dir, "list_attr_celeba.txt"), "w") as handle:
+        handle.writelines(lines)
+
+
+def _write_domain(folder, count, image_size, rng, make_shape, textured):
+    """Write `count` images `folder/000001.jpg...` from shapes drawn by `make_shape(rng)`."""
+    for i in range(count):
+        pixels = _render(make_shape(rng), image_size, textured)
+        _write(os.path.join(folder, f"{i + 1:06d}.jpg"), _jpeg_bytes(pixels))
+
+
+def _write_unpaired(folder, num_images, image_size, rng, make_a, make_b, textured_b):
+    """An unpaired set with domain B about 10% smaller than A, each split 90/10 into train/test."""
+    size_a = max(4, num_images // 2)
+    size_b = size_a - max(1, size_a // 10)
+    for domain, size, make, textured in (("A", size_a, make_a, False), ("B", size_b, make_b, textured_b)):
+        num_test = max(1, size // 10)
+        _write_domain(os.path.join(folder, "train" + domain), size - num_test, image_size, rng, make, textured)
+        _write_domain(os.path.join(folder, "test" + domain), num_test, image_size, rng, make, textured)
+
+
+def _paths(root):
+    """The flag-named paths of a shapes dataset under `root`."""
+    return {
+        "root": root,
+        "celeba_image_dir": os.path.join(root, "celeba", "images"),
+        "attr_path": os.path.join(root, "celeba", "list_attr_celeba.txt"),
+        "rafd_image_dir": os.path.join(root, "rafd", "train"),
+        "rafd_test_dir": os.path.join(root, "rafd", "test"),
+        "circle2square": os.path.join(root, "circle2square"),
+        "red2blue": os.path.join(root, "red2blue"),
+    }
+
+
+def write_shapes_dataset(root, num_images=600, image_size=64, seed=0):
+    """Write (or keep, if already written with these parameters) the shapes dataset under `root`.
+
+    Returns a dict of paths: `root`, `celeba_image_dir`, `attr_path`, `rafd_image_dir`
+    (train split), `rafd_test_dir`, `circle2square`, `red2blue` (unpaired `--data_dir`s).
+    The same arguments always give byte-identical files.
+    """
+    root = os.fspath(root)
+    params = {"version": _FORMAT_VERSION, "num_images": num_images, "image_size": image_size, "seed": seed}
+    marker = os.path.join(root, _MARKER)
+    try:
+        with open(marker) as handle:
+            if json.load(handle) == params:
+                return _paths(root)
+    except (OSError, ValueError):
+        pass
+    for sub in _SUBDIRS:
+        shutil.rmtree(os.path.join(root, sub), ignore_errors=True)
+    if os.path.exists(marker):
+        os.remove(marker)
+    rngs = [np.random.default_rng([seed, part]) for part in range(3)]
+    _write_labelled(root, num_images, image_size, rngs[0])
+    _write_unpaired(
+        os.path.join(root, "circle2square"), num_images, image_size, rngs[1],
+        lambda rng: _sample(rng, image_size, square=False),
+        lambda rng: _sample(rng, image_size, square=True),
+        textured_b=False,
+    )
+    _write_unpaired(
+        os.path.join(root, "red2blue"), num_images, image_size, rngs[2],
+        lambda rng: _sample(rng, image_size, colour=0),
+        lambda rng: _sample(rng, image_size, colour=2),
+        textured_b=True,
+    )
+    with open(marker, "w") as handle:  # Written last: an interrupted run is redone next time.
+        json.dump(params, handle)
+    return _paths(root)

@@ -1,0 +1,121 @@
+"""Two-domain unpaired folders (CycleGAN / U-GAT-IT layout): `trainA, trainB, testA, testB`.
+
+Train: each domain draws from its own stateless per-epoch permutation (different salts),
+so domains of different sizes work and element `k` is a pure function of (files, seed, k).
+Augmentation as CycleGAN's `resize_and_crop`: resize to `load_size`, random crop to
+`image_size`, random horizontal flip, all stateless.
+"""
+
+import dataclasses
+import os
+
+import tensorflow as tf
+
+from stargan_tf.pipelines import images, sampling
+from stargan_tf.pipelines.errors import DataError
+from stargan_tf.pipelines.loader import image_loader
+
+_LAYOUT = "data_dir/trainA, data_dir/trainB, data_dir/testA, data_dir/testB"
+
+
+@dataclasses.dataclass(frozen=True)
+class UnpairedInfo:
+    """The unpaired datasets of one split.
+
+    Attributes:
+      dataset: train: infinite `{"image_a", "image_b"}` float32 [B, S, S, 3] in [-1, 1];
+        test: finite `{"image_a", "name"}` over testA in file order (`name`: file base name).
+      num_a: images in domain A of this split.
+      num_b: images in domain B of this split.
+      dataset_b: test only: finite `{"image_b", "name"}` over testB; None for train.
+    """
+
+    dataset: tf.data.Dataset
+    num_a: int
+    num_b: int
+    dataset_b: tf.data.Dataset = None
+
+
+def domain_files(data_dir, folder):
+    """Sorted image paths of `data_dir/folder`; DataError if it is missing or empty."""
+    path = os.path.join(data_dir, folder)
+    if not os.path.isdir(path):
+        raise DataError(f"{path} does not exist; --data_dir must have the layout {_LAYOUT}.")
+    files = images.list_image_files(path)
+    if not files:
+        raise DataError(f"domain folder {path} has no image files ({', '.join(images.IMAGE_EXTENSIONS)}).")
+    return files
+
+
+def _train_dataset(paths_a, paths_b, image_size, load_size, global_batch_size, seed, start_step, flip, cache):
+    """Infinite `{"image_a", "image_b"}` batches starting at `start_step`."""
+    load_a = image_loader(paths_a, load_size, None, cache)
+    load_b = image_loader(paths_b, load_size, None, cache)
+
+    def element(k):
+        """Element `k`: one image per domain, each from its own permutation and augmentation stream."""
+        a = load_a(sampling.shuffled_file_index(k, len(paths_a), seed, sampling.SALT_FILES))
+        b = load_b(sampling.shuffled_file_index(k, len(paths_b), seed, sampling.SALT_FILES_B))
+        a = sampling.augment(a, k, seed, sampling.SALT_AUGMENT, flip, crop_size=image_size)
+        b = sampling.augment(b, k, seed, sampling.SALT_AUGMENT_B, flip, crop_size=image_size)
+        return {"image_a": images.to_unit_range(a), "image_b": images.to_unit_range(b)}
+
+    return (
+        sampling.element_indices(start_step, global_batch_size)
+        .map(element, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        .batch(global_batch_size, drop_remainder=True)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+def _test_dataset(paths, key, image_size, batch_size, cache):
+    """Finite `{key, "name"}` batches of one domain in file order, resized to `image_size`."""
+    load = image_loader(paths, image_size, None, cache)
+    names = tf.constant([os.path.basename(p) for p in paths])
+
+    def element(index):
+        """Test element `index`."""
+        return {key: images.to_unit_range(load(index)), "name": tf.gather(names, index)}
+
+    return (
+        tf.data.Dataset.range(len(paths))
+        .map(element, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        .batch(batch_size)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+def unpaired_dataset(
+    data_dir,
+    split="train",
+    image_size=256,
+    load_size=None,
+    global_batch_size=1,
+    seed=0,
+    start_step=0,
+    flip=True,
+    cache=False,
+    validation_cache_file=None,
+):
+    """The unpaired pipeline of `split` as an `UnpairedInfo` (see its attributes for dict keys).
+
+    `load_size` defaults to `image_size + 30` (CycleGAN's 286 for 256). Test images are
+    resized straight to `image_size`, without augmentation.
+    """
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    paths_a = domain_files(data_dir, f"{split}A")
+    paths_b = domain_files(data_dir, f"{split}B")
+    images.validate_image_files(paths_a + paths_b, validation_cache_file)
+    if split == "test":
+        return UnpairedInfo(
+            _test_dataset(paths_a, "image_a", image_size, global_batch_size, cache),
+            len(paths_a),
+            len(paths_b),
+            _test_dataset(paths_b, "image_b", image_size, global_batch_size, cache),
+        )
+    load_size = image_size + 30 if load_size is None else load_size
+    dataset = _train_dataset(
+        paths_a, paths_b, image_size, load_size, global_batch_size, seed, start_step, flip, cache
+    )
+    return UnpairedInfo(dataset, len(paths_a), len(paths_b))
