@@ -1,0 +1,175 @@
+"""One training process for the distributed / fault-tolerance tests, run as a subprocess.
+
+Logical CPU devices, TF_CONFIG and the mixed-precision policy must all be fixed before
+TensorFlow initialises, so every test that needs them runs this script in a fresh
+interpreter:
+
+    python tests/distributed/harness.py --strategy=mirrored --num_cpu_devices=2 \
+        --run_dir=/tmp/run --out=/tmp/out --num_iters=4
+
+It builds a tiny system (32x32, conv dims 8), trains it with ``Trainer`` on a synthetic
+dataset whose batch for iteration ``i`` is a pure function of ``i``, and writes
+``<out>/result-<task>.json`` (logs, start iteration, digest of every weight) and
+``<out>/weights-<task>.npz``.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+
+IMAGE_SIZE = 32
+C_DIM = 5
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--system", default="stargan")
+    parser.add_argument("--strategy", default="default")
+    parser.add_argument("--num_cpu_devices", type=int, default=1)
+    parser.add_argument("--run_dir", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--num_iters", type=int, default=4)
+    parser.add_argument("--num_iters_decay", type=int, default=0)
+    parser.add_argument("--model_save_step", type=int, default=1000)
+    parser.add_argument("--sample_step", type=int, default=1000)
+    parser.add_argument("--global_batch_size", type=int, default=8)
+    parser.add_argument("--n_critic", type=int, default=2)
+    parser.add_argument("--optimizer", default="adam", choices=["adam", "sgd"])
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--mixed_precision", default="none")
+    parser.add_argument("--jit_compile", action="store_true")
+    parser.add_argument("--nan_at", type=int, default=-1, help="make the batch of this iteration NaN")
+    parser.add_argument("--throttle", type=float, default=0.0, help="seconds of sleep per batch")
+    parser.add_argument("--seed", type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def synthetic_dataset(start_iteration, global_batch_size, seed=7, nan_at=-1, throttle=0.0):
+    """Global batches ``{"image", "label", "target"}``; example ``e`` of the whole run is a
+    stateless function of ``e``, so the batch of iteration ``i`` is a function of ``i``."""
+    import tensorflow as tf
+
+    def example(index):
+        key = tf.stack([tf.constant(seed, tf.int64), index])
+        image = tf.random.stateless_uniform((IMAGE_SIZE, IMAGE_SIZE, 3), key, minval=-1.0, maxval=1.0)
+        label = tf.cast(tf.random.stateless_uniform((C_DIM,), key + 1) > 0.5, tf.float32)
+        target = tf.cast(tf.random.stateless_uniform((C_DIM,), key + 2) > 0.5, tf.float32)
+        if nan_at >= 0:
+            poisoned = tf.equal(index // global_batch_size, nan_at)
+            image = tf.where(poisoned, tf.fill(tf.shape(image), float("nan")), image)
+        return {"image": image, "label": label, "target": target}
+
+    first = start_iteration * global_batch_size
+    dataset = tf.data.Dataset.range(first, first + 10**9).map(example)
+    dataset = dataset.batch(global_batch_size, drop_remainder=True)
+    if throttle:
+        def slow(batch):
+            tf.py_function(lambda: time.sleep(throttle), [], [])
+            return batch
+        dataset = dataset.map(slow)
+    return dataset
+
+
+def build_system(name, args):
+    """A tiny instance of ``name``; only StarGAN is certain to exist."""
+    if name == "stargan":
+        from stargan_tf.models.stargan import Domains, StarGAN
+
+        return StarGAN(
+            [Domains("celeba", [f"a{i}" for i in range(C_DIM)])], image_size=IMAGE_SIZE,
+            g_conv_dim=8, d_conv_dim=8, g_repeat_num=1, d_repeat_num=3, n_critic=args.n_critic,
+            g_lr=args.lr, d_lr=args.lr, num_iters=args.num_iters, num_iters_decay=args.num_iters_decay,
+            lr_update_step=1, global_batch_size=args.global_batch_size, seed=args.seed,
+        )
+    raise ValueError(f"unknown system {name}")
+
+
+def weights_of(system):
+    arrays = {}
+    for net_name, network in sorted(system.networks().items()):
+        for index, variable in enumerate(network.weights):
+            arrays[f"{net_name}/{index:03d}/{variable.path}"] = variable.numpy()
+    for opt_name, optimizer in sorted(system.optimizers.items()):
+        for index, variable in enumerate(optimizer.variables):
+            arrays[f"opt_{opt_name}/{index:03d}/{variable.path}"] = variable.numpy()
+    return arrays
+
+
+def digest(arrays):
+    sha = hashlib.sha256()
+    for key in sorted(arrays):
+        sha.update(key.encode())
+        sha.update(arrays[key].tobytes())
+    return sha.hexdigest()
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from stargan_tf.training.strategy import split_cpu
+
+    split_cpu(args.num_cpu_devices)
+
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    if args.mixed_precision != "none":
+        keras.mixed_precision.set_global_policy(args.mixed_precision)
+    keras.utils.set_random_seed(args.seed)
+
+    from stargan_tf.training.loop import LoopConfig, NonFiniteLossError, Trainer
+    from stargan_tf.training.strategy import is_chief, make_strategy
+
+    strategy = make_strategy(args.strategy)
+    chief = is_chief(strategy)
+    task = 0
+    if "TF_CONFIG" in os.environ:
+        task = json.loads(os.environ["TF_CONFIG"])["task"]["index"]
+    with strategy.scope():
+        system = build_system(args.system, args)
+        system.build_networks()
+        system.make_optimizers()
+        if args.optimizer == "sgd":
+            optimizers = {}
+            for name, network in system.networks().items():
+                optimizer = keras.optimizers.SGD(learning_rate=args.lr)
+                optimizer.build(network.trainable_variables)
+                optimizers[name] = optimizer
+            system.optimizers = optimizers
+    os.makedirs(args.out, exist_ok=True)
+    np.savez(os.path.join(args.out, f"init-{task}.npz"), **weights_of(system))
+    sample_batch = None
+    if args.sample_step < args.num_iters + 1:
+        first = next(iter(synthetic_dataset(0, 2)))
+        sample_batch = {"image": first["image"], "targets": [("t", first["target"])]}
+    config = LoopConfig(num_iters=args.num_iters, log_step=1, sample_step=args.sample_step,
+                        model_save_step=args.model_save_step, jit_compile=args.jit_compile,
+                        show_progress=False)
+    trainer = Trainer(
+        system, strategy,
+        lambda start: synthetic_dataset(start, args.global_batch_size, nan_at=args.nan_at, throttle=args.throttle),
+        args.run_dir, config, sample_batch=sample_batch, is_chief=chief,
+    )
+    started_from = trainer.checkpoint.latest
+    result = {"task": task, "chief": chief, "resumed_from": started_from,
+              "replicas": strategy.num_replicas_in_sync}
+    try:
+        logs = trainer.run()
+        result["logs"] = logs
+    except NonFiniteLossError as error:
+        result["nonfinite"] = str(error)
+    image = tf.zeros((1, IMAGE_SIZE, IMAGE_SIZE, 3))
+    result["generator_dtype"] = system.generator((image, tf.zeros((1, C_DIM)))).dtype.name
+    arrays = weights_of(system)
+    result["digest"] = digest(arrays)
+    np.savez(os.path.join(args.out, f"weights-{task}.npz"), **arrays)
+    with open(os.path.join(args.out, f"result-{task}.json"), "w") as handle:
+        json.dump(result, handle, indent=1, default=float)
+    return 3 if "nonfinite" in result else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Subprocess helpers for the distributed and fault-tolerance tests."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+HARNESS = os.path.join(HERE, "harness.py")
+
+
+def env(**extra):
+    """The environment of a child: the repo on PYTHONPATH, quiet TF, one intra-op pool."""
+    child = dict(os.environ)
+    child["PYTHONPATH"] = REPO + os.pathsep + child.get("PYTHONPATH", "")
+    child.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    child.pop("TF_CONFIG", None)
+    child.update({k: v for k, v in extra.items() if v is not None})
+    return child
+
+
+def harness_command(**flags):
+    command = [sys.executable, HARNESS]
+    for name, value in flags.items():
+        if value is True:
+            command.append(f"--{name}")
+        elif value is not False and value is not None:
+            command.append(f"--{name}={value}")
+    return command
+
+
+def run_harness(timeout=120, expect_rc=0, extra_env=None, **flags):
+    """Run the harness to completion; return the result JSON of task 0."""
+    done = subprocess.run(harness_command(**flags), env=env(**(extra_env or {})), capture_output=True,
+                          text=True, timeout=timeout)
+    if done.returncode != expect_rc:
+        raise AssertionError(
+            f"harness exited {done.returncode} (expected {expect_rc})\n"
+            f"stdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-5000:]}"
+        )
+    return read_result(flags["out"])
+
+
+def start_harness(extra_env=None, log_path=None, **flags):
+    log = open(log_path, "w") if log_path else subprocess.DEVNULL
+    return subprocess.Popen(harness_command(**flags), env=env(**(extra_env or {})), stdout=log,
+                            stderr=subprocess.STDOUT)
+
+
+def read_result(out, task=0):
+    with open(os.path.join(out, f"result-{task}.json")) as handle:
+        return json.load(handle)
+
+
+def read_weights(out, task=0, prefix="weights"):
+    with np.load(os.path.join(out, f"{prefix}-{task}.npz")) as data:
+        return {k: data[k] for k in data.files}
+
+
+def max_abs_diff(a, b, only=None):
+    assert sorted(a) == sorted(b)
+    keys = [k for k in a if only is None or k.startswith(only)]
+    return max(float(np.max(np.abs(a[k].astype(np.float64) - b[k].astype(np.float64)))) for k in keys)
+
+
+def free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def tf_config(ports, index):
+    return json.dumps({
+        "cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
+        "task": {"type": "worker", "index": index},
+    })
