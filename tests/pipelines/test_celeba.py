@@ -5,7 +5,6 @@ import random
 import numpy as np
 import pytest
 
-from conftest import NUM_IMAGES
 from stargan_tf.pipelines import DataError, SHAPES_ATTRIBUTES, read_attribute_file, split_indices
 
 ATTRS = ["Blue_Shape", "Large"]
@@ -20,8 +19,8 @@ def _write(tmp_path, text):
 
 def test_parses_real_file_in_selected_order(shapes):
     names, labels = read_attribute_file(shapes["attr_path"], shapes["celeba_image_dir"], ATTRS)
-    assert len(names) == NUM_IMAGES and names[0] == "000001.jpg"
-    assert labels.dtype == np.float32 and labels.shape == (NUM_IMAGES, 2)
+    assert len(names) == shapes["num_images"] and names[0] == "000001.jpg"
+    assert labels.dtype == np.float32 and labels.shape == (shapes["num_images"], 2)
     with open(shapes["attr_path"]) as handle:
         first_row = handle.readlines()[2].split()
     expected = [first_row[1 + SHAPES_ATTRIBUTES.index(a)] == "1" for a in ATTRS]

@@ -5,7 +5,6 @@ import os
 import numpy as np
 from PIL import Image
 
-from conftest import IMAGE_SIZE, NUM_IMAGES
 from stargan_tf.pipelines import SHAPES_ATTRIBUTES, read_attribute_file, write_shapes_dataset
 
 
@@ -21,9 +20,9 @@ def _all_files(root):
 
 
 def test_same_seed_same_bytes_and_other_seed_differs(shapes, tmp_path):
-    again = write_shapes_dataset(tmp_path / "a", num_images=NUM_IMAGES, image_size=IMAGE_SIZE, seed=0)
+    again = write_shapes_dataset(tmp_path / "a", num_images=shapes["num_images"], image_size=shapes["image_size"], seed=0)
     assert _all_files(again["root"]) == _all_files(shapes["root"])
-    other = write_shapes_dataset(tmp_path / "b", num_images=NUM_IMAGES, image_size=IMAGE_SIZE, seed=1)
+    other = write_shapes_dataset(tmp_path / "b", num_images=shapes["num_images"], image_size=shapes["image_size"], seed=1)
     assert _all_files(other["root"]) != _all_files(shapes["root"])
 
 
@@ -39,7 +38,7 @@ def test_idempotent_and_rewrites_on_new_parameters(tmp_path):
 
 
 def test_layout_and_counts(shapes):
-    assert len(os.listdir(shapes["celeba_image_dir"])) == NUM_IMAGES
+    assert len(os.listdir(shapes["celeba_image_dir"])) == shapes["num_images"]
     rafd_counts = {
         split: {c: len(os.listdir(os.path.join(shapes[key], c))) for c in os.listdir(shapes[key])}
         for split, key in (("train", "rafd_image_dir"), ("test", "rafd_test_dir"))
@@ -51,7 +50,7 @@ def test_layout_and_counts(shapes):
         assert all(n > 0 for n in sizes.values())
         assert sizes["trainA"] != sizes["trainB"]
     with open(shapes["attr_path"]) as handle:
-        assert handle.readline().strip() == str(NUM_IMAGES)
+        assert handle.readline().strip() == str(shapes["num_images"])
         assert handle.readline().split() == list(SHAPES_ATTRIBUTES)
 
 

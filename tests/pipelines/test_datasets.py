@@ -1,0 +1,152 @@
+"""tf.data pipelines: structure, determinism, exact resume, cache equivalence, splits, errors."""
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from stargan_tf.pipelines import (
+    SHAPES_ATTRIBUTES,
+    DataError,
+    both_dataset,
+    celeba_dataset,
+    decode_and_resize,
+    rafd_dataset,
+    unpaired_dataset,
+)
+
+SIZE = 16
+
+
+def _celeba(shapes, **kwargs):
+    """The shapes CelebA-style pipeline at 16 pixels with batch 4, overridable."""
+    options = dict(image_size=SIZE, crop_size=None, global_batch_size=4, seed=7)
+    options.update(kwargs)
+    return celeba_dataset(shapes["celeba_image_dir"], shapes["attr_path"], list(SHAPES_ATTRIBUTES), **options)
+
+
+def _batches(dataset, count):
+    """The first `count` batches as dicts of numpy arrays."""
+    return [{k: v.numpy() for k, v in b.items()} for b in dataset.take(count)]
+
+
+def _assert_same(batches_a, batches_b):
+    """Two lists of batch dicts are identical."""
+    assert len(batches_a) == len(batches_b)
+    for a, b in zip(batches_a, batches_b):
+        assert a.keys() == b.keys()
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key])
+
+
+def test_celeba_train_structure(shapes):
+    info = _celeba(shapes)
+    assert info.num_examples == 54 and len(info.filenames) == 54
+    assert info.label_space.names == SHAPES_ATTRIBUTES
+    batch = _batches(info.dataset, 1)[0]
+    assert set(batch) == {"image", "label", "target"}
+    assert batch["image"].shape == (4, SIZE, SIZE, 3) and batch["image"].dtype == np.float32
+    assert -1.0 <= batch["image"].min() and batch["image"].max() <= 1.0
+    assert batch["label"].shape == batch["target"].shape == (4, 6)
+    assert set(np.unique(batch["label"])) <= {0.0, 1.0}
+
+
+def test_deterministic_resume_and_cache(shapes):
+    reference = _batches(_celeba(shapes).dataset, 6)
+    _assert_same(reference, _batches(_celeba(shapes).dataset, 6))
+    _assert_same(reference[4:], _batches(_celeba(shapes, start_step=4).dataset, 2))
+    _assert_same(reference, _batches(_celeba(shapes, cache=True).dataset, 6))
+    other_seed = _batches(_celeba(shapes, seed=8).dataset, 1)[0]
+    assert not np.array_equal(other_seed["image"], reference[0]["image"])
+
+
+def test_targets_are_a_permutation_of_labels_within_each_batch(shapes):
+    batches = _batches(_celeba(shapes, global_batch_size=8).dataset, 5)
+    for batch in batches:
+        assert sorted(map(tuple, batch["target"])) == sorted(map(tuple, batch["label"]))
+    assert any(not np.array_equal(b["target"], b["label"]) for b in batches)
+
+
+def test_each_epoch_reads_every_train_file_once(shapes):
+    info = _celeba(shapes, global_batch_size=6, flip=False, cache=True)
+    expected = sorted(decode_and_resize(tf.constant(p), SIZE).numpy().tobytes() for p in info.filenames)
+    epochs = _batches(info.dataset, 18)  # 54 files / 6 = 9 batches per epoch
+    for epoch in (epochs[:9], epochs[9:]):
+        seen = sorted(image.tobytes() for batch in epoch for image in batch["image"])
+        assert seen == expected
+    assert not np.array_equal(epochs[0]["image"], epochs[9]["image"])  # a new order each epoch
+
+
+def test_celeba_test_split_is_finite_ordered_and_unaugmented(shapes):
+    info = _celeba(shapes, split="test", global_batch_size=4)
+    batches = _batches(info.dataset, 100)
+    assert [len(b["image"]) for b in batches] == [4, 2] and info.num_examples == 6
+    assert set(batches[0]) == {"image", "label"}
+    first = decode_and_resize(tf.constant(info.filenames[0]), SIZE).numpy()
+    np.testing.assert_array_equal(batches[0]["image"][0], first)
+
+
+def test_rafd_one_hot_classes(shapes):
+    info = rafd_dataset(shapes["rafd_image_dir"], image_size=SIZE, global_batch_size=4, seed=1)
+    assert info.label_space.names == ("Blue_Shape", "Green_Shape", "Red_Shape") and info.label_space.single_label
+    batch = _batches(info.dataset, 1)[0]
+    np.testing.assert_array_equal(batch["label"].sum(axis=1), 1.0)
+    assert set(batch) == {"image", "label", "target"}
+    # The label is the class folder: blue-class images have a dominant blue channel.
+    blue = batch["image"][batch["label"][:, 0] == 1]
+    red = batch["image"][batch["label"][:, 2] == 1]
+    for images, channel in ((blue, 2), (red, 0)):
+        for image in images:
+            saturated = image.max(axis=2) - image.min(axis=2) > 0.8
+            assert np.argmax(image[saturated].mean(axis=0)) == channel
+    test = rafd_dataset(shapes["rafd_test_dir"], split="test", image_size=SIZE, global_batch_size=4)
+    assert sum(len(b["image"]) for b in _batches(test.dataset, 100)) == test.num_examples == 6
+
+
+def test_both_pairs_celeba_and_rafd(shapes):
+    rafd = rafd_dataset(shapes["rafd_image_dir"], image_size=SIZE, global_batch_size=4)
+    batch = next(iter(both_dataset(_celeba(shapes).dataset, rafd.dataset)))
+    assert set(batch) == {"celeba", "rafd"}
+    assert batch["celeba"]["label"].shape == (4, 6) and batch["rafd"]["label"].shape == (4, 3)
+
+
+def test_unpaired_train_unequal_domains_and_resume(shapes):
+    info = unpaired_dataset(shapes["circle2square"], image_size=SIZE, global_batch_size=2, seed=3)
+    assert info.num_a != info.num_b and info.dataset_b is None
+    batches = _batches(info.dataset, 40)  # more steps than either domain has images
+    assert set(batches[0]) == {"image_a", "image_b"}
+    assert batches[0]["image_a"].shape == (2, SIZE, SIZE, 3)
+    assert -1.0 <= min(b["image_b"].min() for b in batches) and max(b["image_a"].max() for b in batches) <= 1.0
+    resumed = unpaired_dataset(shapes["circle2square"], image_size=SIZE, global_batch_size=2, seed=3, start_step=25)
+    _assert_same(batches[25:30], _batches(resumed.dataset, 5))
+    cached = unpaired_dataset(shapes["circle2square"], image_size=SIZE, global_batch_size=2, seed=3, cache=True)
+    _assert_same(batches[:3], _batches(cached.dataset, 3))
+
+
+def test_unpaired_test_readers(shapes):
+    info = unpaired_dataset(shapes["red2blue"], split="test", image_size=SIZE, global_batch_size=2)
+    a, b = _batches(info.dataset, 100), _batches(info.dataset_b, 100)
+    assert set(a[0]) == {"image_a", "name"} and set(b[0]) == {"image_b", "name"}
+    assert sum(len(x["name"]) for x in a) == info.num_a and sum(len(x["name"]) for x in b) == info.num_b
+    assert a[0]["name"][0] == b"000001.jpg" and a[0]["image_a"].shape[1:] == (SIZE, SIZE, 3)
+
+
+def test_folder_errors(shapes, tmp_path):
+    with pytest.raises(DataError, match="--rafd_image_dir .*missing"):
+        rafd_dataset(str(tmp_path / "missing"))
+    one_class = tmp_path / "one"
+    shutil.copytree(os.path.join(shapes["rafd_test_dir"], "Red_Shape"), one_class / "Red_Shape")
+    with pytest.raises(DataError, match="at least 2"):
+        rafd_dataset(str(one_class))
+    (one_class / "Empty_Class").mkdir()
+    with pytest.raises(DataError, match="Empty_Class"):
+        rafd_dataset(str(one_class))
+    pair = tmp_path / "pair"
+    shutil.copytree(os.path.join(shapes["red2blue"], "trainA"), pair / "trainA")
+    with pytest.raises(DataError, match="trainB.*trainA, .*trainB, .*testA, .*testB"):
+        unpaired_dataset(str(pair))
+    (pair / "trainB").mkdir()
+    with pytest.raises(DataError, match="trainB has no image files"):
+        unpaired_dataset(str(pair))
