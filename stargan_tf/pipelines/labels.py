@@ -110,10 +110,5 @@ def shuffled_targets(labels, seed, step):
     pure function of `(seed, step)` so a resumed run sees the same targets.
     """
     batch = tf.shape(labels, out_type=tf.int64)[0]
-    order = tf.raw_ops.RandomIndexShuffle(
-        index=tf.range(batch),
-        seed=tf.stack([tf.constant(seed, tf.int64), tf.cast(step, tf.int64), tf.constant(sampling.SALT_TARGETS, tf.int64)]),
-        max_index=batch - 1,
-        rounds=4,
-    )
+    order = sampling.permuted_index(tf.range(batch), batch - 1, seed, stream=step, salt=sampling.SALT_TARGETS)
     return tf.gather(labels, order)

@@ -22,22 +22,21 @@ def element_indices(start_step, global_batch_size):
     return tf.data.Dataset.counter(start=start_step * global_batch_size, dtype=tf.int64)
 
 
-def shuffled_file_index(k, num_files, seed, salt):
-    """The file index read for element `k`: a per-epoch permutation of `range(num_files)`.
+def permuted_index(index, max_index, seed, stream, salt):
+    """Position `index` of the stateless permutation of `[0, max_index]` keyed by `(seed, stream, salt)`.
 
-    Uses the raw `RandomIndexShuffle` op because its seed has the three components
-    `[seed, epoch, salt]`; the public `tf.random.experimental.index_shuffle` takes a
-    two-component seed and pads it with a constant.
+    Uses the raw `RandomIndexShuffle` op because its seed has three components; the public
+    `tf.random.experimental.index_shuffle` takes a two-component seed and pads it with a constant.
     """
+    key = tf.stack([tf.constant(seed, tf.int64), tf.cast(stream, tf.int64), tf.constant(salt, tf.int64)])
+    return tf.raw_ops.RandomIndexShuffle(index=index, seed=key, max_index=max_index, rounds=4)
+
+
+def shuffled_file_index(k, num_files, seed, salt):
+    """The file index read for element `k`: a fresh permutation of `range(num_files)` per epoch."""
     k = tf.cast(k, tf.int64)
     n = tf.constant(num_files, tf.int64)
-    epoch, position = k // n, k % n
-    return tf.raw_ops.RandomIndexShuffle(
-        index=position,
-        seed=tf.stack([tf.constant(seed, tf.int64), epoch, tf.constant(salt, tf.int64)]),
-        max_index=n - 1,
-        rounds=4,
-    )
+    return permuted_index(k % n, n - 1, seed, stream=k // n, salt=salt)
 
 
 def element_seed(k, seed, salt):

@@ -115,6 +115,8 @@ def unpaired_dataset(
             _test_dataset(paths_b, "image_b", image_size, global_batch_size, cache),
         )
     load_size = image_size + 30 if load_size is None else load_size
+    if load_size < image_size:
+        raise ValueError(f"load_size ({load_size}) must be at least image_size ({image_size}) to crop from.")
     dataset = _train_dataset(
         paths_a, paths_b, image_size, load_size, global_batch_size, seed, start_step, flip, cache
     )
