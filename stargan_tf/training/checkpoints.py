@@ -2,7 +2,14 @@
 
 TensorFlow writes the checkpoint's data files first and then replaces the small
 ``checkpoint`` index file atomically, so a kill during a save leaves the previous
-checkpoint as the latest one.
+checkpoint as the latest one. If the latest checkpoint is nevertheless unreadable (a
+truncated file after a disk or copy failure), ``restore_latest`` falls back to the newest
+older one that reads.
+
+Multi-worker runs: every worker takes part in every save (saving may involve collective
+ops); the chief writes ``<run_dir>/checkpoints``, the others a throw-away temporary folder
+deleted after each save. Every worker restores from ``<run_dir>/checkpoints``, so on
+several machines ``--run_dir`` must be shared storage (NFS, GCS, ...).
 """
 
 import os
@@ -35,36 +42,81 @@ class RunCheckpoint:
         objects.update(getattr(system, "extra_checkpoint_state", dict)())
         self.checkpoint = tf.train.Checkpoint(step=self.step, **objects)
         self.is_chief = is_chief
-        directory = self.directory if is_chief else tempfile.mkdtemp(prefix="worker-ckpt-")
-        self.manager = tf.train.CheckpointManager(
-            self.checkpoint, directory, max_to_keep=max_to_keep, checkpoint_name="ckpt"
+        self.max_to_keep = max_to_keep
+        # Only the chief's manager reads/writes the run's folder; a non-chief gets a fresh
+        # temporary folder at every save (see ``save``).
+        self.manager = self._manager(self.directory) if is_chief else None
+        self.restored_from = None
+
+    def _manager(self, directory):
+        return tf.train.CheckpointManager(
+            self.checkpoint, directory, max_to_keep=self.max_to_keep, checkpoint_name="ckpt"
         )
 
     @property
     def latest(self):
         return tf.train.latest_checkpoint(self.directory)
 
+    def candidates(self):
+        """Checkpoint paths of the run, newest first (the index's list, which only names
+        checkpoints whose save completed)."""
+        state = tf.train.get_checkpoint_state(self.directory)
+        if state is None:
+            return []
+        paths = list(state.all_model_checkpoint_paths or [])
+        if state.model_checkpoint_path and state.model_checkpoint_path not in paths:
+            paths.append(state.model_checkpoint_path)
+        paths = [p if os.path.isabs(p) else os.path.join(self.directory, p) for p in paths]
+        return sorted(set(paths), key=_checkpoint_number, reverse=True)
+
     def restore_latest(self):
-        """Restore the latest checkpoint of the run, if any; return the iteration to resume at."""
-        path = self.latest
-        if path is None:
-            return 0
-        try:
-            self.checkpoint.restore(path).assert_existing_objects_matched()
-        except (AssertionError, ValueError, tf.errors.InvalidArgumentError) as error:
+        """Restore the newest readable checkpoint of the run, if any; return the iteration
+        to resume at (0 for a new run)."""
+        unreadable = []
+        for path in self.candidates():
+            try:
+                self.checkpoint.restore(path).assert_existing_objects_matched()
+            except (tf.errors.DataLossError, tf.errors.NotFoundError, tf.errors.OutOfRangeError,
+                    tf.errors.UnknownError, IndexError) as error:
+                # Truncated or missing files: try the previous checkpoint.
+                unreadable.append(f"{path} ({type(error).__name__})")
+                continue
+            except (AssertionError, ValueError, tf.errors.InvalidArgumentError) as error:
+                raise CheckpointMismatchError(
+                    f"The checkpoint {path} does not fit the network built from the current flags "
+                    f"({str(error).splitlines()[0][:300]}). Use the flags the run was started with, or "
+                    "a new --run_dir."
+                ) from error
+            if unreadable:
+                print(f"Skipped unreadable checkpoint(s) {', '.join(unreadable)}; resuming from {path}.")
+            self.restored_from = path
+            return int(self.step.numpy())
+        if unreadable:
             raise CheckpointMismatchError(
-                f"The checkpoint {path} does not fit the network built from the current flags "
-                f"({str(error).splitlines()[0][:300]}). Use the flags the run was started with, or "
-                "a new --run_dir."
-            ) from error
-        return int(self.step.numpy())
+                f"No checkpoint in {self.directory} could be read: {', '.join(unreadable)}. "
+                "Remove the folder to start again."
+            )
+        return 0
 
     def save(self, iteration):
+        """Save the state after ``iteration`` iterations. Every worker must call this (in
+        the same order); only the chief's files are kept."""
         self.step.assign(iteration)
-        path = self.manager.save(checkpoint_number=iteration)
-        if not self.is_chief:
-            shutil.rmtree(self.manager.directory, ignore_errors=True)
-        return path
+        if self.is_chief:
+            return self.manager.save(checkpoint_number=iteration)
+        scratch = tempfile.mkdtemp(prefix="worker-ckpt-")
+        try:
+            self._manager(scratch).save(checkpoint_number=iteration)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        return None
+
+
+def _checkpoint_number(path):
+    try:
+        return int(path.rsplit("-", 1)[-1])
+    except ValueError:
+        return -1
 
 
 def restore_networks(networks, run_dir, checkpoint=None):

@@ -73,19 +73,46 @@ class Trainer:
                     for name, value in per_replica.items()
                 }
 
-            self._compiled[step_name] = tf.function(step, jit_compile=self.config.jit_compile or None)
+            if self.config.jit_compile and self.strategy.num_replicas_in_sync > 1:
+                # XLA compiles the per-replica computation; the cross-replica part
+                # (strategy.run, all-reduce of the gradients) cannot be inside one cluster.
+                replica_step = tf.function(replica_step, jit_compile=True)
+                self._compiled[step_name] = tf.function(step)
+            else:
+                self._compiled[step_name] = tf.function(step, jit_compile=self.config.jit_compile or None)
         return self._compiled[step_name]
+
+    def _check_workers_agree(self, start):
+        """Multi-worker runs: every worker must resume from the same iteration, or the
+        collectives of the first step would pair different computations (and hang)."""
+        if not isinstance(self.strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            return
+        value = tf.constant(float(start), tf.float64)
+
+        @tf.function
+        def moments():
+            per_replica = self.strategy.run(lambda: tf.stack([value, value * value]))
+            return self.strategy.reduce(tf.distribute.ReduceOp.MEAN, per_replica, axis=None)
+
+        mean, mean_square = (float(x) for x in moments().numpy())
+        if abs(mean_square - mean * mean) > 1e-6:
+            raise RuntimeError(
+                f"The workers restored different iterations (this worker: {start}, mean over workers: "
+                f"{mean:.1f}). Every worker restores from {self.checkpoint.directory}: on several "
+                "machines --run_dir must be on storage all workers share."
+            )
 
     def run(self):
         """Train from the latest checkpoint (or from scratch) to ``num_iters``; return the
         logs of the last iteration."""
         start = self.checkpoint.restore_latest()
+        self._check_workers_agree(start)
         total = self.config.num_iters
         if start >= total:
             print(f"Run in {self.run_dir} already finished ({start}/{total} iterations).")
             return {}
         if start:
-            print(f"Resuming from iteration {start} ({self.checkpoint.latest}).")
+            print(f"Resuming from iteration {start} ({self.checkpoint.restored_from}).")
         dataset = self.strategy.experimental_distribute_dataset(self.make_dataset(start))
         iterator = iter(dataset)
         progress = keras.utils.Progbar(total, stateful_metrics=None) if self.config.show_progress and self.is_chief else None

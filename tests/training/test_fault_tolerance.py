@@ -1,0 +1,97 @@
+"""Fault tolerance (issue #5, part 3): kill -9 and resume, interrupted saves, NaN losses.
+
+The training processes are subprocesses (``tests/distributed/harness.py``): a tiny StarGAN
+with Adam, n_critic 2 and the linear lr decay active over the whole run, so a resume that
+lost the step counter, the optimizer slots or the schedule position would not reproduce
+the uninterrupted run's weights. The data of iteration i is a pure function of i.
+"""
+
+import os
+import signal
+import sys
+import time
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "distributed"))
+import procs  # noqa: E402
+
+RUN = dict(num_iters=10, num_iters_decay=10, model_save_step=2, n_critic=2, optimizer="adam", lr=1e-3)
+
+
+def latest_number(run_dir):
+    """The iteration of the checkpoint the index names, or -1 (read without TensorFlow)."""
+    index = os.path.join(run_dir, "checkpoints", "checkpoint")
+    try:
+        with open(index) as handle:
+            first = handle.readline()
+    except OSError:
+        return -1
+    return int(first.strip().rstrip('"').rsplit("-", 1)[-1]) if "ckpt-" in first else -1
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    root = tmp_path_factory.mktemp("uninterrupted")
+    result = procs.run_harness(run_dir=root / "run", out=root / "out", **RUN)
+    return result, procs.read_weights(root / "out")
+
+
+def test_kill_9_then_resume_matches_uninterrupted_run(tmp_path, uninterrupted):
+    run_dir, out = tmp_path / "run", tmp_path / "out"
+    process = procs.start_harness(run_dir=run_dir, out=out, throttle=0.4, log_path=tmp_path / "first.log", **RUN)
+    try:
+        deadline = time.time() + 90
+        while latest_number(run_dir) < 4:
+            assert process.poll() is None, open(tmp_path / "first.log").read()[-3000:]
+            assert time.time() < deadline, "no checkpoint 4 within 90 s"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        assert process.wait(30) == -signal.SIGKILL
+    finally:
+        if process.poll() is None:
+            process.kill()
+    killed_at = latest_number(run_dir)
+    assert 4 <= killed_at < RUN["num_iters"], killed_at
+
+    # A save the kill interrupted: data and temp files of the next checkpoint exist, the
+    # index still names the previous one. Restore must ignore them.
+    partial = run_dir / "checkpoints" / f"ckpt-{killed_at + 2}"
+    with open(f"{partial}.data-00000-of-00001", "wb") as handle:
+        handle.write(b"\x00" * 1000)
+    with open(f"{partial}.index", "wb") as handle:
+        handle.write(b"\x01\x02")
+    os.makedirs(f"{partial}_temp", exist_ok=True)
+    with open(os.path.join(f"{partial}_temp", "part-00000-of-00001.data-00000-of-00001"), "wb") as handle:
+        handle.write(b"\x00" * 10)
+
+    resumed = procs.run_harness(run_dir=run_dir, out=out, **RUN)
+    assert resumed["resumed_from"].endswith(f"ckpt-{killed_at}")
+    assert latest_number(run_dir) == RUN["num_iters"]
+    expected_result, expected = uninterrupted
+    weights = procs.read_weights(out)
+    # Same graph, same data, same float ops on one CPU: bit-exact in practice. The
+    # tolerance only guards against a change of CPU kernel between the two processes.
+    assert procs.max_abs_diff(weights, expected) <= 1e-6
+    for name, value in expected_result["logs"].items():
+        assert np.isclose(resumed["logs"][name], value, rtol=1e-5, atol=1e-6), name
+
+
+def test_nonfinite_loss_stops_run_and_keeps_last_good_checkpoint(tmp_path):
+    import tensorflow as tf
+
+    run_dir, out = tmp_path / "run", tmp_path / "out"
+    result = procs.run_harness(run_dir=run_dir, out=out, nan_at=5, expect_rc=3, **RUN)
+    message = result["nonfinite"]
+    assert "D/loss" in message and "iteration 6" in message, message
+    assert latest_number(run_dir) == 4
+    reader = tf.train.load_checkpoint(str(run_dir / "checkpoints" / "ckpt-4"))
+    for name in reader.get_variable_to_shape_map():
+        value = reader.get_tensor(name)
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            assert np.all(np.isfinite(value)), name
+    # The next run resumes from the last good checkpoint (and fails again at the same
+    # iteration, since the poisoned batch is part of the data).
+    again = procs.run_harness(run_dir=run_dir, out=out, nan_at=5, expect_rc=3, **RUN)
+    assert again["resumed_from"].endswith("ckpt-4")
