@@ -1,0 +1,19 @@
+"""Export a system's generator for TF Serving (SavedModel) and phones (TFLite).
+
+The exporter knows only ``spec.ServingBundle``; every system plugs in through it.
+"""
+
+from stargan_tf.export.errors import ExportError
+from stargan_tf.export.spec import (BINARY, CONTINUOUS, ONE_HOT, Condition, ServingBundle,
+                                    ServingEndpoint)
+
+
+def export_bundle(*args, **kwargs):
+    """See ``stargan_tf.export.exporter.export_bundle`` (imported lazily: it needs TF)."""
+    from stargan_tf.export.exporter import export_bundle as export
+
+    return export(*args, **kwargs)
+
+
+__all__ = ["BINARY", "CONTINUOUS", "ONE_HOT", "Condition", "ExportError", "ServingBundle",
+           "ServingEndpoint", "export_bundle"]

@@ -1,0 +1,262 @@
+"""TF Serving REST requests for exported models, and an emulation of TF Serving's JSON
+conversion for testing the contract without a server.
+
+Build a request body from image files and print it::
+
+    python -m stargan_tf.export.client --signature=translate_bytes --bytes \\
+        --images=a.jpg,b.png --target=1,0,1 > body.json
+    curl -d @body.json http://localhost:8501/v1/models/stargan:predict
+
+Float signatures need the model's image size (``--size=128,128``, or ``--metadata`` =
+the version's ``assets.extra/metadata.json``); images are resized exactly as the
+``*_bytes`` signatures do (``images.py``). A condition is given as ``--NAME=v1,v2,...``
+via ``--condition NAME=...`` (repeatable) or the ``--target`` shortcut; one vector applies
+to every image, or give one per image separated by ``;``.
+
+REST conventions (tensorflow_serving/g3doc/api_rest.md), implemented by ``emulate_predict``:
+row format ``{"instances": [{input: value, ...}, ...]}`` (or bare values when the signature
+has one input) -> ``{"predictions": [...]}``; columnar ``{"inputs": {input: batch}}`` ->
+``{"outputs": ...}``; a single output is returned without its name; ``{"b64": ...}``
+decodes to bytes for string inputs and string outputs whose name ends in ``_bytes`` come
+back as ``{"b64": ...}``; errors come back as ``{"error": "..."}``.
+
+No TensorFlow import here: the client runs anywhere numpy and Pillow do.
+"""
+
+import argparse
+import base64
+import json
+import sys
+
+import numpy as np
+
+from stargan_tf.export import images as images_lib
+
+IMAGE_INPUT = "image"
+BYTES_INPUT = "images_bytes"
+
+
+# ---- building requests ---------------------------------------------------------------------
+def _b64(data):
+    return {"b64": base64.b64encode(data).decode("ascii")}
+
+
+def build_request(signature_name, inputs, fmt="instances"):
+    """REST body from {input name: per-example values (array [N, ...] or list of bytes)}.
+
+    bytes values become ``{"b64": ...}``; arrays become nested lists.
+    """
+    def jsonable(value):
+        if isinstance(value, (bytes, bytearray)):
+            return _b64(bytes(value))
+        return np.asarray(value).tolist()
+
+    columns = {k: [jsonable(v) for v in values] for k, values in inputs.items()}
+    body = {"signature_name": signature_name}
+    if fmt == "instances":
+        count = {len(v) for v in columns.values()}
+        if len(count) > 1:
+            raise ValueError(f"inputs have different batch sizes: { {k: len(v) for k, v in columns.items()} }")
+        n = count.pop() if count else 0
+        body["instances"] = [{k: v[i] for k, v in columns.items()} for i in range(n)]
+    elif fmt == "inputs":
+        body["inputs"] = columns
+    else:
+        raise ValueError(f"format must be 'instances' or 'inputs', got {fmt!r}")
+    return body
+
+
+def request_from_files(paths, signature_name, conditions=None, fmt="instances", as_bytes=False,
+                       image_size=None):
+    """REST body for image files.
+
+    Args:
+        paths: image file paths.
+        conditions: {name: vector [size] (same for all images) or array [N, size]}.
+        as_bytes: send the files themselves as ``images_bytes`` (for ``*_bytes``
+            signatures); else decoded/resized float ``image`` arrays (needs image_size).
+    """
+    if as_bytes:
+        inputs = {BYTES_INPUT: [open(p, "rb").read() for p in paths]}
+    else:
+        if image_size is None:
+            raise ValueError("float signatures need the model image size (--size or --metadata)")
+        inputs = {IMAGE_INPUT: [images_lib.load_image(p, image_size) for p in paths]}
+    for name, values in (conditions or {}).items():
+        values = np.asarray(values, np.float32)
+        if values.ndim == 1:
+            values = np.tile(values[None], (len(paths), 1))
+        if len(values) != len(paths):
+            raise ValueError(f"condition {name!r}: {len(values)} vectors for {len(paths)} images")
+        inputs[name] = list(values)
+    return build_request(signature_name, inputs, fmt)
+
+
+# ---- decoding responses --------------------------------------------------------------------
+def decode_response(response, output_name=None):
+    """REST response -> list of uint8 [H, W, 3] images.
+
+    Handles ``predictions`` (row) and ``outputs`` (columnar), one or several outputs (then
+    ``output_name`` picks one; default ``translated_bytes`` or ``translated``), PNG bytes as
+    ``{"b64": ...}`` or float arrays in [-1, 1].
+    """
+    if "error" in response:
+        raise RuntimeError(f"TF Serving error: {response['error']}")
+
+    def pick(value):
+        if isinstance(value, dict) and "b64" not in value:
+            name = output_name or next(n for n in ("translated_bytes", "translated") if n in value)
+            return value[name]
+        return value
+
+    if "predictions" in response:
+        examples = [pick(p) for p in response["predictions"]]
+    elif "outputs" in response:
+        examples = pick(response["outputs"])
+    else:
+        raise ValueError("response has neither 'predictions' nor 'outputs'")
+    result = []
+    for example in examples:
+        if isinstance(example, dict):
+            result.append(images_lib.decode_rgb(base64.b64decode(example["b64"])))
+        else:
+            result.append(images_lib.to_pixels(example))
+    return result
+
+
+# ---- TF Serving emulation ------------------------------------------------------------------
+def _from_json(value, dtype_name):
+    """JSON value (nested lists, ``{"b64": ...}``) -> numpy array of the input's dtype."""
+    if dtype_name == "string":
+        def convert(v):
+            if isinstance(v, dict):
+                return base64.b64decode(v["b64"])
+            if isinstance(v, list):
+                return [convert(x) for x in v]
+            return v.encode("utf-8") if isinstance(v, str) else v
+        return np.array(convert(value), dtype=object)
+    return np.asarray(value, dtype=dtype_name)
+
+
+def _to_json(name, value):
+    value = np.asarray(value)
+    if value.dtype == object or value.dtype.kind == "S":
+        def convert(v):
+            if isinstance(v, np.ndarray):
+                return [convert(x) for x in v]
+            if name.endswith("_bytes"):
+                return _b64(v)
+            return v.decode("utf-8")
+        return convert(value) if value.ndim else convert(value[()])
+    return value.tolist()
+
+
+def _input_specs(signature):
+    args, kwargs = signature.structured_input_signature
+    return {s.name: s.dtype.name for s in list(args) + list(kwargs.values())}
+
+
+def emulate_predict(signature, body):
+    """Answer a REST ``:predict`` body the way TF Serving would, with a loaded signature
+    (``tf.saved_model.load(path).signatures[name]``). Returns the response dict; a failed
+    call returns ``{"error": message}`` (TF Serving answers HTTP 400 with that body).
+
+    Emulation, not TF Serving: it follows the documented JSON mapping; HTTP, batching and
+    the server's own parsing limits are not reproduced.
+    """
+    specs = _input_specs(signature)
+    try:
+        if "instances" in body and "inputs" in body:
+            raise ValueError("body has both 'instances' and 'inputs'")
+        if "instances" in body:
+            rows = body["instances"]
+            if not isinstance(rows, list):
+                raise ValueError("'instances' must be a list")
+            if len(specs) == 1 and not (rows and isinstance(rows[0], dict) and set(rows[0]) == set(specs)):
+                name = next(iter(specs))
+                rows = [{name: r} for r in rows]
+            for row in rows:
+                if not isinstance(row, dict) or set(row) != set(specs):
+                    raise ValueError(f"each instance must be an object with keys {sorted(specs)}")
+            feeds = {k: _from_json([r[k] for r in rows], d) for k, d in specs.items()}
+        elif "inputs" in body:
+            columns = body["inputs"]
+            if len(specs) == 1 and not (isinstance(columns, dict) and set(columns) == set(specs)):
+                columns = {next(iter(specs)): columns}
+            if set(columns) != set(specs):
+                raise ValueError(f"'inputs' must have keys {sorted(specs)}, got {sorted(columns)}")
+            feeds = {k: _from_json(columns[k], d) for k, d in specs.items()}
+        else:
+            raise ValueError("body needs 'instances' or 'inputs'")
+        outputs = {k: np.asarray(v) for k, v in signature(**feeds).items()}
+    except Exception as error:  # InvalidArgumentError, ValueError, TypeError
+        return {"error": getattr(error, "message", None) or str(error)}
+
+    if "instances" in body:
+        sizes = {v.shape[0] if v.ndim else None for v in outputs.values()}
+        if len(sizes) != 1 or None in sizes:
+            return {"error": "row format needs every output to have the same 0th dimension; "
+                             "use the columnar 'inputs' format"}
+        n = sizes.pop()
+        rows = [{k: _to_json(k, v[i]) for k, v in outputs.items()} for i in range(n)]
+        if len(outputs) == 1:
+            rows = [next(iter(r.values())) for r in rows]
+        return {"predictions": rows}
+    columns = {k: _to_json(k, v) for k, v in outputs.items()}
+    return {"outputs": next(iter(columns.values())) if len(columns) == 1 else columns}
+
+
+# ---- command line --------------------------------------------------------------------------
+def parse_conditions(pairs, target=None):
+    """``["target=1,0,1"]`` (``;`` between per-image vectors) -> {name: array}."""
+    conditions = {}
+    for pair in list(pairs or []) + ([f"target={target}"] if target is not None else []):
+        name, sep, text = pair.partition("=")
+        if not sep:
+            raise ValueError(f"condition must look like NAME=1,0,1, got {pair!r}")
+        vectors = [images_lib.parse_vector(t) for t in text.split(";")]
+        conditions[name] = vectors[0] if len(vectors) == 1 else np.stack(vectors)
+    return conditions
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m stargan_tf.export.client",
+        description="Print a TF Serving REST :predict body for image files.")
+    parser.add_argument("--images", required=True, help="comma-separated image files")
+    parser.add_argument("--signature", default="serving_default", help="signature_name")
+    parser.add_argument("--format", choices=("instances", "inputs"), default="instances",
+                        help="row (instances) or columnar (inputs) request format")
+    parser.add_argument("--bytes", action="store_true",
+                        help="send the encoded files as images_bytes (for *_bytes signatures)")
+    parser.add_argument("--target", help="shortcut for --condition target=...")
+    parser.add_argument("--condition", action="append", default=[],
+                        help="NAME=v1,v2,... (repeatable; ';' separates per-image vectors)")
+    parser.add_argument("--size", help="H,W of the model, for float signatures")
+    parser.add_argument("--metadata", help="assets.extra/metadata.json of the export (gives --size)")
+    parser.add_argument("--indent", type=int, default=None)
+    return parser
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    size = None
+    if args.size:
+        size = tuple(int(v) for v in args.size.split(","))
+    elif args.metadata:
+        with open(args.metadata) as f:
+            size = tuple(json.load(f)["image_size"])
+    try:
+        body = request_from_files(
+            [p for p in args.images.split(",") if p], args.signature,
+            parse_conditions(args.condition, args.target), args.format, args.bytes, size)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    json.dump(body, sys.stdout, indent=args.indent)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""``export_bundle``: a system's ``ServingBundle`` -> a TF Serving version dir with TFLite
+files, verified, or nothing at all."""
+
+import datetime
+import os
+import time
+
+import tensorflow as tf
+
+import stargan_tf
+from stargan_tf.export import report as report_lib
+from stargan_tf.export import saved_model as saved_model_lib
+from stargan_tf.export import signatures as signatures_lib
+from stargan_tf.export import tflite as tflite_lib
+from stargan_tf.export import verify as verify_lib
+from stargan_tf.export.errors import ExportError
+
+TFLITE_DIR = "tflite"
+
+
+def _dir_size(path):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path) for f in files)
+
+
+def export_bundle(bundle, export_dir, version=None,
+                  tflite_quantizations=tflite_lib.PRECISIONS, verify=True, sample_images=None,
+                  tolerances=None, verbose=True):
+    """Export ``bundle`` to ``<export_dir>/<model_name>/<version>/`` and update models.config.
+
+    Args:
+        bundle: a ``ServingBundle``.
+        export_dir: the TF Serving model base directory (created if missing).
+        version: positive int, or None for one past the highest existing version. An
+            existing version is never overwritten (ExportError).
+        tflite_quantizations: precisions among "float32", "float16", "dynamic_int8"; one
+            .tflite per endpoint and precision in ``<version>/tflite/``. () for none.
+        verify: compare the reloaded SavedModel with the Keras functions and each .tflite
+            with the SavedModel; a failed check raises ExportError and leaves no version.
+        sample_images: inputs for verification: None (seeded noise), an array
+            [N, H, W, 3] in [-1, 1], or a list of image paths.
+        tolerances: overrides of ``verify.DEFAULT_TOLERANCES`` entries.
+        verbose: print the result table.
+
+    Returns:
+        The report dict, also written as ``<version>/export_report.json``.
+    """
+    try:
+        signatures_lib.validate_bundle(bundle)
+    except ValueError as error:
+        raise ExportError(f"cannot export bundle {bundle.model_name!r}: {error}") from error
+    unknown = set(tflite_quantizations) - set(tflite_lib.PRECISIONS)
+    if unknown:
+        raise ExportError(f"unknown TFLite precisions {sorted(unknown)}; choose from {tflite_lib.PRECISIONS}")
+    tolerances = {**verify_lib.DEFAULT_TOLERANCES, **(tolerances or {})}
+    export_dir = os.path.abspath(export_dir)
+    model_dir = os.path.join(export_dir, bundle.model_name)
+    version = saved_model_lib.choose_version(model_dir, version)
+    final_path = os.path.join(model_dir, str(version))
+    staging = saved_model_lib.make_staging_dir(model_dir, version)
+    started = time.time()
+    try:
+        report = _build(bundle, staging, version, final_path, tflite_quantizations, verify,
+                        sample_images, tolerances)
+        report["seconds"] = round(time.time() - started, 2)
+        report_lib.write(report, staging)
+        if verbose:
+            print(report_lib.table(report))
+        if not report["passed"]:
+            raise ExportError(
+                f"export verification failed for {bundle.model_name} version {version}: "
+                + "; ".join(f"{k}: {v}" for k, v in report["failures"].items())
+                + f" (no version written; tolerances: {tolerances})", report=report)
+        saved_model_lib.publish(staging, model_dir, version)
+    except BaseException:
+        saved_model_lib.discard(staging)
+        raise
+    report["models_config"] = saved_model_lib.write_model_config(export_dir)
+    return report
+
+
+def _build(bundle, staging, version, final_path, precisions, verify, sample_images, tolerances):
+    signatures = saved_model_lib.write_saved_model(bundle, staging)
+    report = {
+        "model_name": bundle.model_name,
+        "version": version,
+        "path": final_path,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "versions": {"stargan_tf": stargan_tf.__version__, "tensorflow": tf.__version__},
+        "image_size": [int(v) for v in bundle.image_size],
+        "signatures": saved_model_lib.signature_summary(signatures),
+        "saved_model": {"size_bytes": _dir_size(staging)},
+        "tflite": [],
+        "verified": bool(verify),
+        "tolerances": tolerances,
+        "failures": {},
+    }
+    tflite_files = {}
+    for endpoint in bundle.endpoints:
+        files = tflite_lib.convert_endpoint(bundle, endpoint, os.path.join(staging, TFLITE_DIR), precisions)
+        for precision, info in files.items():
+            tflite_files[(endpoint.name, precision)] = info["path"]
+            report["tflite"].append({
+                "endpoint": endpoint.name,
+                "precision": precision,
+                "file": os.path.relpath(info["path"], staging),
+                "size_bytes": info["size_bytes"],
+                "ops": info["ops"],
+                "signature": {"name": endpoint.name,
+                              "inputs": [signatures_lib.IMAGE_INPUT] + [c.name for c in endpoint.conditions],
+                              "outputs": [signatures_lib.OUTPUT]},
+                "passed": True,
+            })
+    if verify:
+        images, conditions, source = verify_lib.sample_inputs(bundle, sample_images)
+        report["samples"] = {"source": source, "count": int(len(images))}
+        loaded = tf.saved_model.load(staging)
+        checks, outputs = verify_lib.check_saved_model(loaded, bundle, images, conditions, tolerances)
+        report["saved_model"]["checks"] = checks
+        for name, check in checks.items():
+            if not check["passed"]:
+                report["failures"][f"saved_model:{name}"] = (
+                    f"max abs error vs Keras {check['max_abs_error_vs_keras']:.3g} "
+                    f"(tolerance {check['tolerance']:g}), bytes vs float signature "
+                    f"{check['bytes_vs_float_max_levels']} levels")
+        for entry in report["tflite"]:
+            endpoint = next(e for e in bundle.endpoints if e.name == entry["endpoint"])
+            result = verify_lib.check_tflite(
+                tflite_files[(endpoint.name, entry["precision"])], endpoint, entry["precision"], images,
+                conditions[endpoint.name], outputs[endpoint.name], tolerances)
+            entry.update(result)
+            if not result["passed"]:
+                report["failures"][entry["file"]] = (
+                    f"max abs error {result['max_abs_error']:.3g}, PSNR {result['psnr_db']} dB "
+                    f"vs SavedModel (bounds {result['tolerance']}, finite={result['finite']})")
+    report["passed"] = not report["failures"]
+    return report
