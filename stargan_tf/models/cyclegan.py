@@ -18,8 +18,8 @@ from stargan_tf.export.spec import ServingBundle, ServingEndpoint
 from stargan_tf.layers.normalization import InstanceNorm
 from stargan_tf.layers.padding import ReflectionPadding2D
 from stargan_tf.models.base import GANSystem
-from stargan_tf.models.ugatit import constant_then_linear
 from stargan_tf.training.image_pool import ImagePool
+from stargan_tf.training.schedules import linear_decay
 
 # The official ``--init_type normal --init_gain 0.02``: weights N(0, 0.02), biases 0.
 CYCLEGAN_INIT = keras.initializers.RandomNormal(0.0, 0.02)
@@ -170,6 +170,11 @@ class CycleGAN(GANSystem):
         for network in self.networks().values():
             network(dummy, training=False)
 
+    def extra_checkpoint_state(self):
+        """The image pools, checkpointed with the networks so a resumed run continues
+        with the same history of fakes."""
+        return {"pool_a": self.pool_a, "pool_b": self.pool_b}
+
     def _generator_variables(self):
         return self.generator_a2b.trainable_variables + self.generator_b2a.trainable_variables
 
@@ -190,7 +195,7 @@ class CycleGAN(GANSystem):
     def learning_rates(self, iteration):
         c = self.config
         decay_start = c.num_iters // 2 if c.decay_start is None else c.decay_start
-        lr = constant_then_linear(iteration, c.lr, c.num_iters, decay_start)
+        lr = linear_decay(c.lr, iteration, decay_start, c.num_iters)
         return {"generator": lr, "discriminator": lr}
 
     def steps_for(self, iteration):

@@ -11,10 +11,8 @@ output pixel is aligned exactly as in PyTorch.
 """
 
 import dataclasses
-import numbers
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
@@ -25,6 +23,7 @@ from stargan_tf.layers.attention import CAMAttention
 from stargan_tf.layers.normalization import InstanceNorm
 from stargan_tf.layers.padding import ReflectionPadding2D
 from stargan_tf.models.base import GANSystem
+from stargan_tf.training.schedules import linear_decay
 
 # PyTorch's default Conv2d / Linear weight init, kaiming_uniform(a=sqrt(5)):
 # U(-1/sqrt(fan_in), 1/sqrt(fan_in)) = VarianceScaling(1/3, fan_in, uniform). The
@@ -202,16 +201,6 @@ def render_heatmap(heatmap, image_size):
     return tf.concat([red, green, blue], axis=-1) * 2.0 - 1.0
 
 
-def constant_then_linear(iteration, base_lr, num_iters, decay_start):
-    """base_lr until ``decay_start``, then linear to 0 at ``num_iters`` (0-indexed iterations;
-    the official U-GAT-IT decrement ``lr -= lr0 / (num_iters / 2)`` per step after the half)."""
-    span = max(num_iters - decay_start, 1)
-    if isinstance(iteration, (numbers.Integral, np.integer)):
-        return base_lr * min(1.0, max(0.0, (num_iters - 1 - int(iteration)) / span))
-    fraction = (tf.cast(num_iters - 1, tf.float32) - tf.cast(iteration, tf.float32)) / span
-    return base_lr * tf.clip_by_value(fraction, 0.0, 1.0)
-
-
 def l2_penalty(variables, weight_decay):
     """0.5 * wd * sum ||v||^2, whose gradient wd * v is PyTorch Adam's (coupled) weight decay.
 
@@ -329,8 +318,9 @@ class UGATIT(GANSystem):
 
     def learning_rates(self, iteration):
         c = self.config
+        # Official: from iteration num_iters / 2 on, lr -= lr0 / (num_iters / 2) per step.
         decay_start = c.num_iters // 2 if c.decay else c.num_iters
-        lr = constant_then_linear(iteration, c.lr, c.num_iters, decay_start)
+        lr = linear_decay(c.lr, iteration, decay_start, c.num_iters)
         return {"generator": lr, "discriminator": lr}
 
     def steps_for(self, iteration):
