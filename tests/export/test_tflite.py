@@ -1,0 +1,78 @@
+"""The .tflite files: builtin ops only, named signature, agree with the SavedModel, and the
+predict_tflite CLI."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import tensorflow as tf
+from ai_edge_litert.interpreter import Interpreter
+
+from export_fixtures import HEIGHT, WIDTH
+from stargan_tf.export import images as images_lib, predict_tflite, tflite
+
+PRECISIONS = ("float32", "float16", "dynamic_int8")
+
+
+def tflite_path(report, endpoint, precision):
+    return os.path.join(report["path"], "tflite", f"{endpoint}_{precision}.tflite")
+
+
+def test_files_signature_and_builtin_ops(stargan_export, two_way_export):
+    for (_, _, report), endpoints, inputs in (
+            (stargan_export, ["translate"], {"image": [1, HEIGHT, WIDTH, 3], "target": [1, 3]}),
+            (two_way_export, ["a2b", "b2a"], {"image": [1, HEIGHT, WIDTH, 3]})):
+        for endpoint in endpoints:
+            for precision in PRECISIONS:
+                interpreter = Interpreter(model_path=tflite_path(report, endpoint, precision))
+                assert interpreter.get_signature_list() == {
+                    endpoint: {"inputs": sorted(inputs), "outputs": ["translated"]}}
+                details = interpreter.get_signature_runner(endpoint).get_input_details()
+                assert {k: list(v["shape"]) for k, v in details.items()} == inputs
+                names = {op["op_name"] for op in interpreter._get_ops_details()}
+                assert "CONV_2D" in names and "TANH" in names
+                assert not tflite.non_builtin_ops(sorted(names)), names  # no Flex/custom/variables
+
+
+def test_tflite_agrees_with_saved_model(stargan_export):
+    bundle, _, report = stargan_export
+    loaded = tf.saved_model.load(report["path"])
+    rng = np.random.default_rng(3)
+    image = rng.uniform(-1, 1, (1, HEIGHT, WIDTH, 3)).astype(np.float32)
+    target = np.array([[0, 1, 1]], np.float32)
+    expected = loaded.signatures["translate"](image=image, target=target)["translated"].numpy()
+    bounds = {"float32": 1e-4, "float16": 0.05, "dynamic_int8": 0.25}
+    for precision, bound in bounds.items():
+        runner = Interpreter(model_path=tflite_path(report, "translate", precision)).get_signature_runner()
+        got = runner(image=image, target=target)["translated"]
+        assert np.max(np.abs(got - expected)) <= bound, precision
+
+
+def test_predict_tflite_cli(stargan_export, image_files, tmp_path):
+    bundle, _, report = stargan_export
+    files = [image_files["rgb.jpg"], image_files["rgba.png"]]
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.dirname(__file__)))}
+    done = subprocess.run(
+        [sys.executable, "-m", "stargan_tf.export.predict_tflite",
+         "--tflite", tflite_path(report, "translate", "float32"), "--images", ",".join(files),
+         "--target", "1,0,1", "--output_dir", str(tmp_path / "out")],
+        capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    written = done.stdout.split()
+    assert [os.path.basename(p) for p in written] == ["rgb_translate.png", "rgba_translate.png"]
+    # Same pixels as Keras on the same preprocessing (which test_client checks against the
+    # bytes signature's decode + resize); float32 TFLite: at most a rounding flip.
+    inputs = np.stack([images_lib.load_image(p, (HEIGHT, WIDTH)) for p in files])
+    expected = images_lib.to_pixels(bundle.endpoints[0].translate(tf.constant(inputs), target=tf.constant([[1., 0, 1]] * 2)))
+    for path, want in zip(written, expected):
+        got = images_lib.decode_rgb(open(path, "rb").read())
+        assert got.shape == (HEIGHT, WIDTH, 3)
+        assert np.max(np.abs(got.astype(int) - want.astype(int))) <= 1
+
+
+def test_predict_tflite_reports_missing_condition(stargan_export, image_files, tmp_path, capsys):
+    _, _, report = stargan_export
+    code = predict_tflite.main(["--tflite", tflite_path(report, "translate", "float16"),
+                                "--images", image_files["rgb.jpg"], "--output_dir", str(tmp_path)])
+    assert code == 2 and "target" in capsys.readouterr().err
