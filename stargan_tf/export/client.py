@@ -9,9 +9,10 @@ Build a request body from image files and print it::
 
 Float signatures need the model's image size (``--size=128,128``, or ``--metadata`` =
 the version's ``assets.extra/metadata.json``); images are resized exactly as the
-``*_bytes`` signatures do (``images.py``). A condition is given as ``--NAME=v1,v2,...``
-via ``--condition NAME=...`` (repeatable) or the ``--target`` shortcut; one vector applies
-to every image, or give one per image separated by ``;``.
+``*_bytes`` signatures do (``images.py``). A condition is given as
+``--condition NAME=v1,v2,...`` (repeatable) or ``--target=v1,v2,...`` (shortcut for the
+condition named ``target``); one vector applies to every image, or give one per image
+separated by ``;``.
 
 REST conventions (tensorflow_serving/g3doc/api_rest.md), implemented by ``emulate_predict``:
 row format ``{"instances": [{input: value, ...}, ...]}`` (or bare values when the signature
