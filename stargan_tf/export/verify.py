@@ -5,18 +5,23 @@ Tolerances (outputs are tanh images in [-1, 1], so 2.0 is peak-to-peak):
 
 * ``saved_model_max_abs`` 1e-4: the reloaded graph runs the same kernels as the eager Keras
   call; only Grappler rewrites (fused ops, reordered sums) separate them, which moves
-  float32 results by ~1e-6. 1e-4 is two orders above that and still a fortieth of one
+  float32 results by ~1e-6 (measured 0.0 on toy and paper generators). 1e-4 is two orders above that and still a fortieth of one
   8-bit level (2 / 255 = 7.8e-3), so anything it lets through is invisible in a PNG.
 * ``bytes_max_levels`` 1: the ``*_bytes`` signature must give the same 8-bit pixels as the
   float signature on the same (PNG-lossless) input, up to a rounding flip at .5.
-* ``float32_max_abs`` 1e-4: TFLite/XNNPACK float32 kernels accumulate in another order
-  (and fuse conv + norm arithmetic); we measured 2e-6 on small generators. A wrong layout,
-  epsilon or missing op gives errors of 1e-2 and more, far above the bound.
-* ``float16_min_psnr`` 30 dB: fp16 weights (11-bit mantissa) typically give 50-60 dB; 30 dB
-  (RMS error 0.063, 8 levels) means the model is visibly broken, not merely rounded.
+* ``float32_max_abs`` 1e-3: TFLite/XNNPACK float32 kernels accumulate in another order
+  (and fuse conv + norm arithmetic). Measured: 2e-6 on toy generators, 3.9e-5 on the
+  StarGAN paper generator at 128x128 (random weights; instance norm over 6 residual blocks
+  amplifies rounding), so 1e-4 would leave trained models only ~2x headroom. 1e-3 is still
+  an eighth of one 8-bit level, so whatever passes is invisible in the PNG, while a wrong
+  layout, epsilon or missing op gives errors of 1e-2 and more.
+* ``float16_min_psnr`` 30 dB: fp16 weights (11-bit mantissa) give 60-80 dB; 30 dB
+  (RMS error 0.063, 8 levels) means the model is visibly broken, not merely rounded
+  (68 dB measured on the random-weight paper generator).
 * ``dynamic_int8``: report only (``None``). Its error depends on each trained layer's
   weight range (per-tensor int8 weights, int8 activations computed on the fly): 25-40 dB
-  is normal and whether that is acceptable is a product decision, made from the report.
+  is normal (37 dB, max error 0.18 on the random-weight paper generator) and whether that
+  is acceptable is a product decision, made from the report.
   Non-finite outputs or a wrong output shape still fail.
 """
 
@@ -35,7 +40,7 @@ PEAK_TO_PEAK = 2.0
 DEFAULT_TOLERANCES = {
     "saved_model_max_abs": 1e-4,
     "bytes_max_levels": 1,
-    "float32_max_abs": 1e-4,
+    "float32_max_abs": 1e-3,
     "float16_min_psnr": 30.0,
     "dynamic_int8_min_psnr": None,
 }
