@@ -62,8 +62,10 @@ def convert_endpoint(bundle, endpoint, out_dir, precisions=PRECISIONS):
     Returns {precision: {"path", "size_bytes", "ops"}}. Raises ExportError if the
     converter rejects an op or the file contains a non-builtin op.
     """
-    function = signatures_lib.tflite_function(endpoint, bundle.image_size)
     results = {}
+    if not precisions:
+        return results
+    function = signatures_lib.tflite_function(endpoint, bundle.image_size)
     with tempfile.TemporaryDirectory(prefix="tflite-src-") as source:
         # The converter freezes variables reliably from a SavedModel holding only the
         # plain tf.Variables and this one signature.
