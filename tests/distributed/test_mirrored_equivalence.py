@@ -6,12 +6,14 @@ CPU devices (4 examples each). SGD is used because Adam's update is nearly invar
 scale of the gradient, so it would hide a loss divided by the local instead of the global
 batch (that bug doubles every SGD update here).
 
-Tolerance: the two runs differ only in the order of float32 reductions (each replica sums
-its 4 examples, then the all-reduce adds the two partial sums), i.e. a few ulps
-(~1e-7 relative) per gradient, per step. Weights are O(0.1-1), so after a few SGD steps the
-expected difference is ~1e-7..1e-6 absolute (measured: 3e-8). We allow 2e-5, and check
-that the weights moved by far more than that, so a wrong scaling (updates x2) or identical
-random draws on both replicas (different GP interpolation, different losses) would fail.
+Tolerance: the runs differ only in the order of float32 reductions (each replica sums its
+4 examples, the all-reduce adds the partial sums; oneDNN also splits reductions by thread).
+Those are ulp-level (~1e-7 relative) per gradient, but WGAN-GP's second-order gradients
+amplify them over the steps: measured 3e-8 for 2 logical CPUs in one process, 1.4e-5 for
+the *same* one-device run with 1 intra-op thread instead of 2, 6e-5 for two MWMS worker
+processes. We allow 2e-4, and require each network to have moved by > 25x that (5e-3), so
+a loss divided by the local instead of the global batch (every update x2, differences of
+the order of the movement itself) cannot pass.
 """
 
 import os
@@ -24,7 +26,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import procs  # noqa: E402
 
-TOLERANCE = 2e-5
+TOLERANCE = 2e-4
 SYSTEMS = ["stargan"]
 
 
@@ -52,7 +54,7 @@ def test_two_replicas_train_like_one_device(runs, system):
     assert procs.max_abs_diff(init, mirrored_init) == 0.0, "same seed must give the same initial weights"
     for network in ("generator", "discriminator"):
         moved = procs.max_abs_diff(single_weights, init, only=network)
-        assert moved > 100 * TOLERANCE, f"{network} barely trained ({moved}); the test would be vacuous"
+        assert moved > 25 * TOLERANCE, f"{network} barely trained ({moved}); the test would be vacuous"
         difference = procs.max_abs_diff(single_weights, mirrored_weights, only=network)
         assert difference < TOLERANCE, f"{network}: 2 replicas differ from 1 device by {difference}"
     for name, value in single["logs"].items():
