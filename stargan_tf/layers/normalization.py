@@ -22,6 +22,10 @@ class InstanceNorm(keras.layers.Layer):
     """
 
     def __init__(self, epsilon=1e-5, affine=True, **kwargs):
+        # Statistics and the affine transform are computed in float32 under a mixed policy:
+        # without this, Keras autocasts gamma/beta to float16 inside ``call`` and
+        # float32 * float16 fails.
+        kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         self.epsilon = epsilon
         self.affine = affine

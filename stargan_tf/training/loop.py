@@ -73,14 +73,32 @@ class Trainer:
                     for name, value in per_replica.items()
                 }
 
-            if self.config.jit_compile and self.strategy.num_replicas_in_sync > 1:
+            jit = self._jit_mode()
+            if jit == "replica":
                 # XLA compiles the per-replica computation; the cross-replica part
                 # (strategy.run, all-reduce of the gradients) cannot be inside one cluster.
                 replica_step = tf.function(replica_step, jit_compile=True)
                 self._compiled[step_name] = tf.function(step)
             else:
-                self._compiled[step_name] = tf.function(step, jit_compile=self.config.jit_compile or None)
+                self._compiled[step_name] = tf.function(step, jit_compile=True if jit == "whole" else None)
         return self._compiled[step_name]
+
+    def _jit_mode(self):
+        """None, "whole" (one device: the whole step in one XLA cluster) or "replica"
+        (several GPUs: each replica's step compiled). Several logical CPU devices cannot
+        use XLA (the CPU XLA device cannot reach variables on logical CPU:1, TF 2.21), so
+        --jit_compile is ignored there with a warning."""
+        if not self.config.jit_compile:
+            return None
+        if self.strategy.num_replicas_in_sync == 1:
+            return "whole"
+        if not tf.config.list_logical_devices("GPU"):
+            if not getattr(self, "_warned_jit", False):
+                print("--jit_compile is ignored with several replicas on CPU devices (XLA on CPU "
+                      "cannot reach the variables of logical CPU devices other than CPU:0).")
+                self._warned_jit = True
+            return None
+        return "replica"
 
     def _check_workers_agree(self, start):
         """Multi-worker runs: every worker must resume from the same iteration, or the

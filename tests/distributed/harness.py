@@ -163,6 +163,9 @@ def main(argv=None):
         result["nonfinite"] = str(error)
     image = tf.zeros((1, IMAGE_SIZE, IMAGE_SIZE, 3))
     result["generator_dtype"] = system.generator((image, tf.zeros((1, C_DIM)))).dtype.name
+    result["optimizer_types"] = {n: type(o).__name__ for n, o in system.optimizers.items()}
+    result["variable_dtypes"] = sorted({v.dtype for net in system.networks().values() for v in net.weights})
+    result["compute_dtype"] = keras.mixed_precision.global_policy().compute_dtype
     arrays = weights_of(system)
     result["digest"] = digest(arrays)
     np.savez(os.path.join(args.out, f"weights-{task}.npz"), **arrays)
