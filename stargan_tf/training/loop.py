@@ -120,6 +120,15 @@ class Trainer:
                 "machines --run_dir must be on storage all workers share."
             )
 
+    def train_step(self, batch, iteration, step_names=None):
+        """Run the system's steps of ``iteration`` (or ``step_names``) on one distributed
+        batch; return the reduced logs as tensors."""
+        step_logs = {}
+        iteration_tensor = tf.constant(iteration, tf.int64)
+        for step_name in step_names or self.system.steps_for(iteration):
+            step_logs.update(self._distributed(step_name)(batch, iteration_tensor))
+        return step_logs
+
     def run(self):
         """Train from the latest checkpoint (or from scratch) to ``num_iters``; return the
         logs of the last iteration."""
@@ -142,10 +151,7 @@ class Trainer:
                 for name, lr in self.system.learning_rates(iteration).items():
                     self.system.optimizers[name].learning_rate.assign(lr)
                 batch = next(iterator)
-                step_logs = {}
-                iteration_tensor = tf.constant(iteration, tf.int64)
-                for step_name in self.system.steps_for(iteration):
-                    step_logs.update(self._distributed(step_name)(batch, iteration_tensor))
+                step_logs = self.train_step(batch, iteration)
                 logs.update({name: float(value) for name, value in step_logs.items()})
                 self._check_finite(step_logs, iteration, last_saved)
                 done = iteration + 1
