@@ -1,6 +1,7 @@
 """The modes of main.py: train, test, export, summary."""
 
 import os
+import tempfile
 
 from stargan_tf.cli import presets
 from stargan_tf.cli.registry import entry, validation_cache_dir
@@ -15,6 +16,7 @@ def run(flags):
     import keras
 
     system_entry = entry(flags.model)
+    presets.apply_preset(flags, system_entry.model_defaults)
     if flags.dataset == "shapes":
         applied = presets.apply_preset(flags, system_entry.shapes_preset)
         if applied and flags.mode == "train":
@@ -42,7 +44,8 @@ def train(flags, system_entry):
     strategy = make_strategy(flags.strategy)
     chief = is_chief(strategy)
     check_run_config(flags.run_dir, system_entry.architecture(flags), write=chief)
-    data = system_entry.load_data(flags, validation_cache_dir(flags.run_dir))
+    cache_dir = validation_cache_dir(flags.run_dir) if chief else tempfile.mkdtemp(prefix="data-checks-")
+    data = system_entry.load_data(flags, cache_dir)
     with strategy.scope():
         system = system_entry.build(flags, data)
         system.build_networks()
@@ -110,8 +113,12 @@ def _export(flags, system):
     export_dir = flags.export_dir or os.path.join(flags.run_dir, "export")
     report = export_bundle(system.serving_bundle(), export_dir, version=flags.export_version,
                            tflite_quantizations=tuple(flags.tflite_quantization))
-    return {"saved_model": report["saved_model_dir"],
-            **{f"tflite ({entry['precision']})": entry["path"] for entry in report["tflite"]}}
+    version_dir = report["path"]
+    outputs = {"saved_model": version_dir}
+    for tflite in report["tflite"]:
+        outputs[f"tflite {tflite['endpoint']} ({tflite['precision']})"] = os.path.join(version_dir, tflite["file"])
+    outputs["export report"] = os.path.join(version_dir, "export_report.json")
+    return outputs
 
 
 def export(flags, system_entry):

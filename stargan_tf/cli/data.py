@@ -5,7 +5,9 @@ datasets (U-GAT-IT, CycleGAN: folder, shapes) each get a small object the modes 
 """
 
 import dataclasses
+import functools
 import os
+import shutil
 from typing import Callable, Sequence
 
 from stargan_tf import pipelines
@@ -16,10 +18,24 @@ SHAPES_UNPAIRED_PAIR = "circle2square"
 
 
 def ensure_shapes(flags):
-    """Write the built-in dataset under --shapes_dir once (idempotent) and return its root."""
-    pipelines.write_shapes_dataset(flags.shapes_dir, num_images=flags.shapes_num_images,
-                                   image_size=SHAPES_IMAGE_SIZE, seed=0)
-    return flags.shapes_dir
+    """Write the built-in dataset under --shapes_dir once and return its root.
+
+    A first write goes to a staging folder renamed into place, so several workers sharing
+    --shapes_dir never see (or delete) each other's half-written files.
+    """
+    root = os.path.normpath(flags.shapes_dir)
+    write = functools.partial(pipelines.write_shapes_dataset, num_images=flags.shapes_num_images,
+                              image_size=SHAPES_IMAGE_SIZE, seed=0)
+    if not os.path.exists(root):
+        os.makedirs(os.path.dirname(os.path.abspath(root)), exist_ok=True)
+        staging = f"{root}.tmp-{os.getpid()}"
+        write(staging)
+        try:
+            os.rename(staging, root)
+        except OSError:  # another worker renamed its copy first; theirs is identical
+            shutil.rmtree(staging, ignore_errors=True)
+    write(root)  # a no-op when the folder holds this dataset already
+    return root
 
 
 @dataclasses.dataclass
@@ -64,7 +80,7 @@ class ConditionalData:
 def conditional_data(flags, validation_cache_dir):
     """The StarGAN datasets selected by --dataset."""
     os.makedirs(validation_cache_dir, exist_ok=True)
-    common = dict(image_size=flags.image_size, seed=flags.seed, cache=flags.cache)
+    common = dict(image_size=flags.image_size, cache=flags.cache)
 
     def celeba(image_dir, attr_path, crop_size):
         def read(split, start_step, batch_size):
@@ -72,7 +88,7 @@ def conditional_data(flags, validation_cache_dir):
                 image_dir, attr_path, flags.selected_attrs, split=split, crop_size=crop_size,
                 global_batch_size=batch_size, start_step=start_step,
                 validation_cache_file=os.path.join(validation_cache_dir, f"celeba-{split}.json"),
-                exclusive_groups=flags.exclusive_attrs, **common)
+                seed=flags.seed, exclusive_groups=flags.exclusive_attrs, **common)
         return LabeledSource("celeba", read)
 
     def rafd(train_dir, crop_size):
@@ -83,7 +99,7 @@ def conditional_data(flags, validation_cache_dir):
             folder = test_dir if split == "test" and os.path.isdir(test_dir) else train_dir
             return pipelines.rafd_dataset(
                 folder, split=split, crop_size=crop_size, global_batch_size=batch_size,
-                start_step=start_step,
+                start_step=start_step, seed=flags.seed + 1,  # flips independent of CelebA's in Both
                 validation_cache_file=os.path.join(validation_cache_dir, f"rafd-{split}.json"), **common)
         return LabeledSource("rafd", read)
 
@@ -115,11 +131,13 @@ class UnpairedData:
     global_batch_size: int
     seed: int
     cache: bool
+    validation_cache_file: str
 
     def make_dataset(self, start_step):
         return pipelines.unpaired_dataset(
             self.data_dir, split="train", image_size=self.image_size, global_batch_size=self.global_batch_size,
-            seed=self.seed, start_step=start_step, cache=self.cache).dataset
+            seed=self.seed, start_step=start_step, cache=self.cache,
+            validation_cache_file=self.validation_cache_file).dataset
 
     def sample_examples(self, count):
         """The first ``count`` test images of each domain: {"image_a": ..., "image_b": ...}."""
@@ -129,7 +147,7 @@ class UnpairedData:
                 (("image_a", test.dataset), ("image_b", test.dataset_b))}
 
 
-def unpaired_data(flags):
+def unpaired_data(flags, validation_cache_dir):
     """The unpaired dataset selected by --dataset (folder, or the built-in shapes pair)."""
     if flags.dataset == "shapes":
         data_dir = os.path.join(ensure_shapes(flags), SHAPES_UNPAIRED_PAIR)
@@ -141,7 +159,9 @@ def unpaired_data(flags):
     else:
         raise DataError(f"--model={flags.model} trains on two unpaired domains: use --dataset=folder "
                         f"--data_dir=... (got --dataset={flags.dataset}).")
-    data = UnpairedData(data_dir, flags.image_size, flags.batch_size, flags.seed, flags.cache)
+    os.makedirs(validation_cache_dir, exist_ok=True)
+    data = UnpairedData(data_dir, flags.image_size, flags.batch_size, flags.seed, flags.cache,
+                        os.path.join(validation_cache_dir, "unpaired-train.json"))
     data.make_dataset(0)  # validates the folders before any step runs
     return data
 

@@ -30,8 +30,8 @@ flags.DEFINE_string("exclusive_attrs", "Black_Hair,Blond_Hair,Brown_Hair,Gray_Ha
                     "exactly one of a group, like the hair colours. Names not selected are ignored.")
 flags.DEFINE_integer("celeba_crop_size", 178, "Center crop of CelebA images before resizing.")
 flags.DEFINE_integer("rafd_crop_size", 256, "Center crop of RaFD images before resizing.")
-flags.DEFINE_integer("image_size", 128, "Training image size.")
-flags.DEFINE_integer("batch_size", 16, "Global batch size (split across replicas).")
+flags.DEFINE_integer("image_size", 128, "Training image size (U-GAT-IT / CycleGAN default 256).")
+flags.DEFINE_integer("batch_size", 16, "Global batch size, split across replicas (U-GAT-IT / CycleGAN default 1).")
 flags.DEFINE_bool("cache", False, "Decode every training image once and keep it in memory.")
 
 # ---- StarGAN (names as in yunjey/stargan) -----------------------------------------------
@@ -54,7 +54,12 @@ flags.DEFINE_list("target_attrs", None, "Test mode: translate only to these targ
 # ---- U-GAT-IT / CycleGAN ------------------------------------------------------------------
 flags.DEFINE_bool("light", False, "U-GAT-IT: light variant (gamma/beta MLP on pooled features).")
 flags.DEFINE_integer("ch", 64, "U-GAT-IT / CycleGAN: base channel count (ngf / ndf).")
-flags.DEFINE_integer("n_res", 4, "U-GAT-IT: residual blocks; CycleGAN: generator blocks (official 9 at 256px).")
+flags.DEFINE_integer("n_res", 4, "U-GAT-IT: residual blocks (4); CycleGAN: generator blocks (default 9).")
+flags.DEFINE_integer("global_n_layers", 7, "U-GAT-IT: layers of the global discriminators (needs image_size >= 128).")
+flags.DEFINE_integer("local_n_layers", 5, "U-GAT-IT: layers of the local discriminators.")
+flags.DEFINE_float("lambda_identity", 0.5, "CycleGAN: identity loss weight as a fraction of --cycle_weight.")
+flags.DEFINE_enum("direction", "both", ["a2b", "b2a", "both"],
+                  "U-GAT-IT / CycleGAN test mode: translate your images A->B, B->A, or both.")
 flags.DEFINE_float("lr", None, "U-GAT-IT (1e-4) / CycleGAN (2e-4) learning rate.")
 flags.DEFINE_float("weight_decay", 1e-4, "U-GAT-IT: Adam weight decay.")
 flags.DEFINE_float("adv_weight", 1.0, "U-GAT-IT: adversarial loss weight.")
@@ -64,7 +69,8 @@ flags.DEFINE_float("cam_weight", 1000.0, "U-GAT-IT: CAM loss weight.")
 flags.DEFINE_integer("pool_size", 50, "CycleGAN: image pool of generated images.")
 
 # ---- schedule, logging, checkpoints ---------------------------------------------------------
-flags.DEFINE_integer("num_iters", 200000, "Training iterations (StarGAN: D iterations).")
+flags.DEFINE_integer("num_iters", 200000,
+                     "Training iterations (StarGAN: D iterations; U-GAT-IT default 1000000, CycleGAN 200000).")
 flags.DEFINE_integer("log_step", 10, "TensorBoard scalars every this many iterations.")
 flags.DEFINE_integer("sample_step", 1000, "Sample grid every this many iterations.")
 flags.DEFINE_integer("model_save_step", 10000, "Checkpoint every this many iterations.")

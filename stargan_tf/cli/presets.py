@@ -20,6 +20,20 @@ STARGAN_SHAPES = {
 }
 
 
+# The official defaults of the unpaired systems, where they differ from StarGAN's flags.
+UGATIT_DEFAULTS = {"image_size": 256, "batch_size": 1, "num_iters": 1_000_000, "lr": 1e-4,
+                   "sample_step": 1000, "model_save_step": 100000, "log_step": 100}
+CYCLEGAN_DEFAULTS = {"image_size": 256, "batch_size": 1, "num_iters": 200_000, "n_res": 9, "lr": 2e-4,
+                     "sample_step": 1000, "model_save_step": 10000, "log_step": 100}
+
+# U-GAT-IT light on the circle->square pair at 32x32 (the global D is shallower so it fits).
+UGATIT_SHAPES = {"image_size": 32, "light": True, "ch": 16, "n_res": 2, "global_n_layers": 5,
+                 "local_n_layers": 3, "batch_size": 4, "num_iters": 1500, "sample_step": 250,
+                 "model_save_step": 250, "log_step": 10, "cache": True}
+CYCLEGAN_SHAPES = {"image_size": 32, "ch": 16, "n_res": 3, "batch_size": 4, "num_iters": 1500,
+                   "sample_step": 250, "model_save_step": 250, "log_step": 10, "cache": True}
+
+
 def apply_preset(flag_values, preset):
     """Set each preset flag that was not given on the command line; return the names set."""
     applied = []

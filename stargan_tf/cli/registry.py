@@ -8,7 +8,9 @@ import numpy as np
 
 from stargan_tf.cli import data as data_lib
 from stargan_tf.cli import presets
+from stargan_tf.models.cyclegan import CycleGAN, CycleGANConfig
 from stargan_tf.models.stargan import Domains, StarGAN
+from stargan_tf.models.ugatit import UGATIT, UGATITConfig
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,6 +26,7 @@ class SystemEntry:
         test_batches: ``(system, data, flags, names, images) -> batch`` for test mode on
             images (names for output files; images float32 in [-1, 1]).
         shapes_preset: flag values for --dataset=shapes.
+        model_defaults: the system's official defaults where they differ from the flags'.
     """
 
     load_data: Callable
@@ -32,6 +35,7 @@ class SystemEntry:
     sample_batch: Callable
     test_batch: Callable
     shapes_preset: Mapping[str, object]
+    model_defaults: Mapping[str, object] = dataclasses.field(default_factory=dict)
 
 
 # ---- StarGAN ------------------------------------------------------------------------------
@@ -77,6 +81,51 @@ def _stargan_test_batch(system, data, flags, images):
     return {"image": images, "targets": _stargan_targets(system, data, labels, flags.target_attrs)}
 
 
+# ---- U-GAT-IT and CycleGAN (unpaired, two domains) ------------------------------------------
+def _build_ugatit(flags, data):
+    config = UGATITConfig(
+        image_size=flags.image_size, ngf=flags.ch, ndf=flags.ch, n_res=flags.n_res, light=flags.light,
+        global_n_layers=flags.global_n_layers, local_n_layers=flags.local_n_layers, adv_weight=flags.adv_weight,
+        cycle_weight=flags.cycle_weight, identity_weight=flags.identity_weight, cam_weight=flags.cam_weight,
+        lr=flags.lr, beta_1=flags.beta1, beta_2=flags.beta2, weight_decay=flags.weight_decay,
+        num_iters=flags.num_iters)
+    return UGATIT(flags.batch_size, config, seed=flags.seed)
+
+
+def _ugatit_architecture(flags):
+    return {"model": "ugatit", "image_size": flags.image_size, "ch": flags.ch, "n_res": flags.n_res,
+            "light": flags.light, "global_n_layers": flags.global_n_layers, "local_n_layers": flags.local_n_layers}
+
+
+def _build_cyclegan(flags, data):
+    config = CycleGANConfig(
+        image_size=flags.image_size, ngf=flags.ch, ndf=flags.ch, n_blocks=flags.n_res,
+        lambda_cycle=flags.cycle_weight, lambda_identity=flags.lambda_identity, pool_size=flags.pool_size,
+        lr=flags.lr, beta_1=flags.beta1, beta_2=flags.beta2, num_iters=flags.num_iters)
+    return CycleGAN(flags.batch_size, config, seed=flags.seed)
+
+
+def _cyclegan_architecture(flags):
+    return {"model": "cyclegan", "image_size": flags.image_size, "ch": flags.ch, "n_res": flags.n_res}
+
+
+def _unpaired_sample_batch(system, data, flags):
+    return data.sample_examples(4)
+
+
+def _unpaired_test_batch(system, data, flags, images):
+    """Test images go A->B, B->A or both ways (--direction)."""
+    keys = {"a2b": ("image_a",), "b2a": ("image_b",), "both": ("image_a", "image_b")}[flags.direction]
+    return {key: images for key in keys}
+
+
+def _unpaired_entry(build, architecture, shapes_preset, model_defaults):
+    return SystemEntry(
+        load_data=lambda flags, cache_dir: data_lib.unpaired_data(flags, cache_dir),
+        build=build, architecture=architecture, sample_batch=_unpaired_sample_batch,
+        test_batch=_unpaired_test_batch, shapes_preset=shapes_preset, model_defaults=model_defaults)
+
+
 REGISTRY = {
     "stargan": SystemEntry(
         load_data=lambda flags, cache_dir: data_lib.conditional_data(flags, cache_dir),
@@ -86,6 +135,9 @@ REGISTRY = {
         test_batch=_stargan_test_batch,
         shapes_preset=presets.STARGAN_SHAPES,
     ),
+    "ugatit": _unpaired_entry(_build_ugatit, _ugatit_architecture, presets.UGATIT_SHAPES, presets.UGATIT_DEFAULTS),
+    "cyclegan": _unpaired_entry(_build_cyclegan, _cyclegan_architecture, presets.CYCLEGAN_SHAPES,
+                                presets.CYCLEGAN_DEFAULTS),
 }
 
 
