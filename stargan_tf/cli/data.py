@@ -143,8 +143,10 @@ class UnpairedData:
         """The first ``count`` test images of each domain: {"image_a": ..., "image_b": ...}."""
         test = pipelines.unpaired_dataset(self.data_dir, split="test", image_size=self.image_size,
                                           global_batch_size=count)
-        return {key: next(iter(dataset))[key].numpy() for key, dataset in
-                (("image_a", test.dataset), ("image_b", test.dataset_b))}
+        examples = {key: next(iter(dataset))[key].numpy() for key, dataset in
+                    (("image_a", test.dataset), ("image_b", test.dataset_b))}
+        rows = min(len(images) for images in examples.values())  # one grid row per pair
+        return {key: images[:rows] for key, images in examples.items()}
 
 
 def unpaired_data(flags, validation_cache_dir):

@@ -91,7 +91,7 @@ class AdaLIN(_RhoMixin, keras.layers.Layer):
     """
 
     def __init__(self, epsilon=1e-5, rho_init=0.9, unbiased_variance=False, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(autocast=False, **kwargs)  # statistics and rho in float32
         self.epsilon = epsilon
         self.rho_init = rho_init
         self.unbiased_variance = unbiased_variance
@@ -141,7 +141,7 @@ class LayerInstanceNorm(_RhoMixin, keras.layers.Layer):
     """
 
     def __init__(self, epsilon=1e-5, rho_init=0.0, unbiased_variance=False, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(autocast=False, **kwargs)  # statistics and rho in float32
         self.epsilon = epsilon
         self.rho_init = rho_init
         self.unbiased_variance = unbiased_variance

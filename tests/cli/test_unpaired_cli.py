@@ -1,0 +1,56 @@
+"""main.py for U-GAT-IT and CycleGAN at tiny size: train + export, test mode, bad data folders."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TINY = {
+    "ugatit": ["--model=ugatit", "--image_size=32", "--ch=4", "--n_res=1", "--light", "--global_n_layers=5",
+               "--local_n_layers=3", "--batch_size=2", "--shapes_num_images=60"],
+    "cyclegan": ["--model=cyclegan", "--image_size=32", "--ch=4", "--n_res=1", "--batch_size=2",
+                 "--shapes_num_images=60", "--pool_size=4"],
+}
+
+
+def run_main(*args, cwd):
+    env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="2")
+    return subprocess.run([sys.executable, os.path.join(ROOT, "main.py"), *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=400)
+
+
+@pytest.mark.parametrize("model", ["ugatit", "cyclegan"])
+def test_train_export_and_test_mode(tmp_path, model):
+    run_dir = tmp_path / "run"
+    result = run_main(*TINY[model], "--num_iters=2", "--sample_step=2", "--model_save_step=2",
+                      "--tflite_quantization=float32", f"--run_dir={run_dir}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((run_dir / "export" / model / "1" / "export_report.json").read_text())
+    assert report["passed"]
+    assert {"a2b", "b2a", "serving_default"} <= set(report["signatures"])
+    images = tmp_path / "mine"
+    images.mkdir()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (20, 45, 4), dtype=np.uint8), "RGBA").save(images / "x.png")
+    result = run_main(*TINY[model], "--mode=test", "--direction=a2b", f"--run_dir={run_dir}",
+                      f"--test_image_dir={images}", f"--result_dir={tmp_path}/out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    written = set(os.listdir(tmp_path / "out"))
+    assert {"x_A2B.png", "grid-001.png"} <= written
+    if model == "ugatit":  # attention maps of the generator and both discriminators
+        assert {"x_A2B_cam.png", "x_A2B_disc_global_cam.png", "x_A2B_disc_local_cam.png"} <= written
+
+
+def test_missing_domain_folder_is_named(tmp_path):
+    data = tmp_path / "pair"
+    (data / "trainA").mkdir(parents=True)
+    Image.new("RGB", (8, 8)).save(data / "trainA" / "a.png")
+    result = run_main(*TINY["cyclegan"], "--dataset=folder", f"--data_dir={data}", f"--run_dir={tmp_path}/run",
+                      cwd=tmp_path)
+    assert result.returncode == 2
+    assert "trainB" in result.stderr
+    assert not (tmp_path / "run" / "checkpoints").exists()
