@@ -88,11 +88,12 @@ class GANSystem(keras.Model):
         return draws[start : start + local_batch_size]
 
     @staticmethod
-    def adam(learning_rate, beta_1, beta_2, variables, weight_decay=None):
+    def adam(learning_rate, beta_1, beta_2, variables, weight_decay=None, epsilon=1e-7, name=None):
         """An Adam optimizer, built for ``variables`` now (required under multi-replica
         strategies), with dynamic loss scaling when the mixed_float16 policy is active."""
         optimizer = keras.optimizers.Adam(
-            learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, weight_decay=weight_decay
+            learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, weight_decay=weight_decay,
+            epsilon=epsilon, name=name,
         )
         if keras.mixed_precision.global_policy().name == "mixed_float16":
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)

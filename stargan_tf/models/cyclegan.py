@@ -14,12 +14,10 @@ import tensorflow as tf
 from keras import layers
 
 from stargan_tf import losses
-from stargan_tf.export.spec import ServingBundle, ServingEndpoint
 from stargan_tf.layers.normalization import InstanceNorm
 from stargan_tf.layers.padding import ReflectionPadding2D
-from stargan_tf.models.base import GANSystem
+from stargan_tf.models.two_domain import TwoDomainSystem
 from stargan_tf.training.image_pool import ImagePool
-from stargan_tf.training.schedules import linear_decay
 
 # The official ``--init_type normal --init_gain 0.02``: weights N(0, 0.02), biases 0.
 CYCLEGAN_INIT = keras.initializers.RandomNormal(0.0, 0.02)
@@ -124,7 +122,7 @@ class CycleGANConfig:
     decay_start: int = None
 
 
-class CycleGAN(GANSystem):
+class CycleGAN(TwoDomainSystem):
     """CycleGAN: G_AB, G_BA, D_A, D_B with LSGAN, cycle and identity losses (paper Eq. 1-3).
 
     G step: LSGAN(D_B(G_AB(a)) -> 1) + LSGAN(D_A(G_BA(b)) -> 1)
@@ -174,29 +172,6 @@ class CycleGAN(GANSystem):
         """The image pools, checkpointed with the networks so a resumed run continues
         with the same history of fakes."""
         return {"pool_a": self.pool_a, "pool_b": self.pool_b}
-
-    def _generator_variables(self):
-        return self.generator_a2b.trainable_variables + self.generator_b2a.trainable_variables
-
-    def _discriminator_variables(self):
-        return self.disc_a.trainable_variables + self.disc_b.trainable_variables
-
-    def make_optimizers(self):
-        c = self.config
-        generator = keras.optimizers.Adam(c.lr, c.beta_1, c.beta_2, epsilon=1e-8,
-                                          name="generator_adam")
-        discriminator = keras.optimizers.Adam(c.lr, c.beta_1, c.beta_2, epsilon=1e-8,
-                                              name="discriminator_adam")
-        generator.build(self._generator_variables())
-        discriminator.build(self._discriminator_variables())
-        self.optimizers = {"generator": generator, "discriminator": discriminator}
-        return self.optimizers
-
-    def learning_rates(self, iteration):
-        c = self.config
-        decay_start = c.num_iters // 2 if c.decay_start is None else c.decay_start
-        lr = linear_decay(c.lr, iteration, decay_start, c.num_iters)
-        return {"generator": lr, "discriminator": lr}
 
     def steps_for(self, iteration):
         return ("generator_step", "discriminator_step")
@@ -267,22 +242,11 @@ class CycleGAN(GANSystem):
                             (f"{prefix}2{prefix[0]}", back(fake, training=False))]
         return columns
 
-    def serving_bundle(self):
-        c = self.config
+    def discriminators(self):
+        return [self.disc_a, self.disc_b]
 
-        def endpoint(name, generator, description):
-            def translate(image):
-                return tf.cast(generator(image, training=False), tf.float32)
-            return ServingEndpoint(name=name, translate=translate, description=description)
+    def decay_start(self):
+        return self.config.num_iters // 2 if self.config.decay_start is None else self.config.decay_start
 
-        return ServingBundle(
-            model_name="cyclegan",
-            image_size=(c.image_size, c.image_size),
-            endpoints=[
-                endpoint("a2b", self.generator_a2b, "translate a domain-A image to domain B"),
-                endpoint("b2a", self.generator_b2a, "translate a domain-B image to domain A"),
-            ],
-            trackables={"generator_a2b": self.generator_a2b,
-                        "generator_b2a": self.generator_b2a},
-            metadata={"n_blocks": c.n_blocks, "ngf": c.ngf, "domains": ["A", "B"]},
-        )
+    def serving_metadata(self):
+        return {"n_blocks": self.config.n_blocks, "ngf": self.config.ngf}

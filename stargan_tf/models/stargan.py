@@ -48,7 +48,8 @@ class Generator(keras.Model):
         layers += [keras.layers.Conv2D(3, 7, padding="same", use_bias=False),
                    # float32 output even under a mixed-precision policy.
                    keras.layers.Activation("tanh", dtype="float32")]
-        self.body = layers
+        # A Sequential (not a list) so the layers are tracked children in checkpoints.
+        self.body = keras.Sequential(layers, name="body")
 
     def call(self, inputs):
         image, label = inputs
@@ -56,10 +57,7 @@ class Generator(keras.Model):
         label_map = ops.broadcast_to(
             label[:, None, None, :], (ops.shape(image)[0], ops.shape(image)[1], ops.shape(image)[2], self.c_dim)
         )
-        x = ops.concatenate([image, label_map], axis=-1)
-        for layer in self.body:
-            x = layer(x)
-        return x
+        return self.body(ops.concatenate([image, label_map], axis=-1))
 
 
 class Discriminator(keras.Model):
@@ -83,12 +81,13 @@ class Discriminator(keras.Model):
                 "the discriminator's classification kernel is image_size / 2**d_repeat_num."
             )
         self.image_size, self.conv_dim, self.c_dim, self.repeat_num = image_size, conv_dim, c_dim, repeat_num
-        self.trunk = []
+        trunk = []
         dim = conv_dim
         for index in range(repeat_num):
-            self.trunk += [keras.layers.Conv2D(dim, 4, strides=2, padding="same"), keras.layers.LeakyReLU(0.01)]
+            trunk += [keras.layers.Conv2D(dim, 4, strides=2, padding="same"), keras.layers.LeakyReLU(0.01)]
             if index < repeat_num - 1:
                 dim *= 2
+        self.trunk = keras.Sequential(trunk, name="trunk")
         self.src_head = keras.layers.Conv2D(1, 3, padding="same", use_bias=False, dtype="float32")
         self.cls_head = keras.layers.Conv2D(c_dim, image_size // 2 ** repeat_num, use_bias=False, dtype="float32")
 
@@ -100,9 +99,7 @@ class Discriminator(keras.Model):
                 f"(--image_size) but got {height}x{width}: its classification head's kernel is "
                 "image_size / 2**d_repeat_num, so it only accepts the size it was built for."
             )
-        x = image
-        for layer in self.trunk:
-            x = layer(x)
+        x = self.trunk(image)
         return self.src_head(x), ops.reshape(self.cls_head(x), (-1, self.c_dim))
 
 

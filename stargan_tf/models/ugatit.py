@@ -17,13 +17,11 @@ import tensorflow as tf
 from keras import layers, ops
 
 from stargan_tf import losses
-from stargan_tf.export.spec import ServingBundle, ServingEndpoint
 from stargan_tf.layers.adalin import AdaLIN, LayerInstanceNorm, clip_rho
 from stargan_tf.layers.attention import CAMAttention
 from stargan_tf.layers.normalization import InstanceNorm
 from stargan_tf.layers.padding import ReflectionPadding2D
-from stargan_tf.models.base import GANSystem
-from stargan_tf.training.schedules import linear_decay
+from stargan_tf.models.two_domain import TwoDomainSystem
 
 # PyTorch's default Conv2d / Linear weight init, kaiming_uniform(a=sqrt(5)):
 # U(-1/sqrt(fan_in), 1/sqrt(fan_in)) = VarianceScaling(1/3, fan_in, uniform). The
@@ -244,7 +242,7 @@ class UGATITConfig:
     unbiased_variance: bool = False
 
 
-class UGATIT(GANSystem):
+class UGATIT(TwoDomainSystem):
     """U-GAT-IT: two CAM/AdaLIN generators and four CAM discriminators (global/local x A/B).
 
     Objective (paper Sec. 2.2; official PyTorch ``train``), per direction:
@@ -295,33 +293,6 @@ class UGATIT(GANSystem):
         dummy = tf.zeros((1, c.image_size, c.image_size, c.channels))
         for network in self.networks().values():
             network(dummy, training=False)
-
-    def _generator_variables(self):
-        return self.generator_a2b.trainable_variables + self.generator_b2a.trainable_variables
-
-    def _discriminator_variables(self):
-        return (self.disc_global_a.trainable_variables + self.disc_global_b.trainable_variables
-                + self.disc_local_a.trainable_variables + self.disc_local_b.trainable_variables)
-
-    def make_optimizers(self):
-        c = self.config
-        # One optimizer for both generators, one for all four discriminators (official code).
-        # epsilon 1e-8 is PyTorch's; weight decay is added to the gradients (see l2_penalty).
-        generator = keras.optimizers.Adam(c.lr, c.beta_1, c.beta_2, epsilon=1e-8,
-                                          name="generator_adam")
-        discriminator = keras.optimizers.Adam(c.lr, c.beta_1, c.beta_2, epsilon=1e-8,
-                                              name="discriminator_adam")
-        generator.build(self._generator_variables())
-        discriminator.build(self._discriminator_variables())
-        self.optimizers = {"generator": generator, "discriminator": discriminator}
-        return self.optimizers
-
-    def learning_rates(self, iteration):
-        c = self.config
-        # Official: from iteration num_iters / 2 on, lr -= lr0 / (num_iters / 2) per step.
-        decay_start = c.num_iters // 2 if c.decay else c.num_iters
-        lr = linear_decay(c.lr, iteration, decay_start, c.num_iters)
-        return {"generator": lr, "discriminator": lr}
 
     def steps_for(self, iteration):
         return ("discriminator_step", "generator_step")
@@ -429,23 +400,15 @@ class UGATIT(GANSystem):
                 self.disc_global_a, self.disc_local_a)
         return columns
 
-    def serving_bundle(self):
-        c = self.config
+    def discriminators(self):
+        return [self.disc_global_a, self.disc_global_b, self.disc_local_a, self.disc_local_b]
 
-        def endpoint(name, generator, description):
-            def translate(image):
-                return tf.cast(generator(image, training=False)[0], tf.float32)
-            return ServingEndpoint(name=name, translate=translate, description=description)
+    def decay_start(self):
+        # Official: from num_iters / 2 on, lr -= lr0 / (num_iters / 2) per step.
+        return self.config.num_iters // 2 if self.config.decay else self.config.num_iters
 
-        return ServingBundle(
-            model_name="ugatit",
-            image_size=(c.image_size, c.image_size),
-            endpoints=[
-                endpoint("a2b", self.generator_a2b, "translate a domain-A image to domain B"),
-                endpoint("b2a", self.generator_b2a, "translate a domain-B image to domain A"),
-            ],
-            trackables={"generator_a2b": self.generator_a2b,
-                        "generator_b2a": self.generator_b2a},
-            metadata={"light": c.light, "ngf": c.ngf, "n_res": c.n_res,
-                      "domains": ["A", "B"]},
-        )
+    def serving_metadata(self):
+        return {"light": self.config.light, "ngf": self.config.ngf, "n_res": self.config.n_res}
+
+    def translate(self, generator, image):
+        return tf.cast(generator(image, training=False)[0], tf.float32)

@@ -16,7 +16,9 @@ import os
 import shutil
 import tempfile
 
+import numpy as np
 import tensorflow as tf
+from tensorflow.core.protobuf import trackable_object_graph_pb2
 
 
 class CheckpointMismatchError(ValueError):
@@ -37,7 +39,8 @@ class RunCheckpoint:
     def __init__(self, system, run_dir, max_to_keep=3, is_chief=True):
         self.directory = os.path.join(run_dir, "checkpoints")
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
-        objects = dict(system.networks())
+        self.networks = dict(system.networks())
+        objects = dict(self.networks)
         objects.update({f"{name}_optimizer": opt for name, opt in system.optimizers.items()})
         objects.update(getattr(system, "extra_checkpoint_state", dict)())
         self.checkpoint = tf.train.Checkpoint(step=self.step, **objects)
@@ -75,12 +78,15 @@ class RunCheckpoint:
         unreadable = []
         for path in self.candidates():
             try:
+                check_network_sizes(path, self.networks)
                 self.checkpoint.restore(path).assert_existing_objects_matched()
             except (tf.errors.DataLossError, tf.errors.NotFoundError, tf.errors.OutOfRangeError,
                     tf.errors.UnknownError, IndexError) as error:
                 # Truncated or missing files: try the previous checkpoint.
                 unreadable.append(f"{path} ({type(error).__name__})")
                 continue
+            except CheckpointMismatchError:
+                raise
             except (AssertionError, ValueError, tf.errors.InvalidArgumentError) as error:
                 raise CheckpointMismatchError(
                     f"The checkpoint {path} does not fit the network built from the current flags "
@@ -119,6 +125,47 @@ def _checkpoint_number(path):
         return -1
 
 
+def _stored_variable_sizes(path, names):
+    """Sizes of the variables reachable from each named root object of the checkpoint at
+    ``path`` (walking its object graph: a variable's key names only one of its paths)."""
+    reader = tf.train.load_checkpoint(path)
+    graph = trackable_object_graph_pb2.TrackableObjectGraph()
+    graph.ParseFromString(reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
+    shapes = reader.get_variable_to_shape_map()
+    sizes = {}
+    for child in graph.nodes[0].children:
+        if child.local_name not in names:
+            continue
+        keys, seen, pending = set(), set(), [child.node_id]
+        while pending:
+            node_id = pending.pop()
+            if node_id in seen:
+                continue
+            seen.add(node_id)
+            node = graph.nodes[node_id]
+            keys.update(a.checkpoint_key for a in node.attributes if a.name == "VARIABLE_VALUE")
+            pending.extend(c.node_id for c in node.children)
+        sizes[child.local_name] = sorted(int(np.prod(shapes[k])) for k in keys)
+    return sizes
+
+
+def check_network_sizes(path, networks):
+    """Raise ``CheckpointMismatchError`` when a network's variables in the checkpoint at
+    ``path`` do not have the sizes of the network built from the current flags (restoring
+    alone does not always notice), before anything is restored."""
+    stored = _stored_variable_sizes(path, set(networks))
+    for name, network in networks.items():
+        built = sorted(int(np.prod(v.shape)) for v in network.variables)
+        found = stored.get(name, [])
+        if built != found:
+            raise CheckpointMismatchError(
+                f"The checkpoint {path} does not fit the network built from the current flags: its {name} "
+                f"has {sum(found):,} values in {len(found)} variables, the flags build {sum(built):,} values in "
+                f"{len(built)} variables. Use the flags "
+                "the run was trained with (see run_config.json in the run directory), or a new --run_dir."
+            )
+
+
 def restore_networks(networks, run_dir, checkpoint=None):
     """Restore only the networks (for test and export); returns the checkpoint path used."""
     directory = os.path.join(run_dir, "checkpoints")
@@ -128,6 +175,7 @@ def restore_networks(networks, run_dir, checkpoint=None):
             f"No checkpoint in {directory}: train first (--mode=train) with this --run_dir, or "
             "point --run_dir at a finished run."
         )
+    check_network_sizes(path, networks)
     try:
         tf.train.Checkpoint(**networks).restore(path).expect_partial().assert_existing_objects_matched()
     except (AssertionError, ValueError, tf.errors.InvalidArgumentError) as error:

@@ -1,6 +1,7 @@
 """CycleGAN: official parameter counts, PyTorch-aligned layers, image pool, train steps,
 sampling, serving (tiny configs except the parameter counts)."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -104,6 +105,7 @@ def random_batch(batch=2, seed=0):
 
 @pytest.fixture(scope="module")
 def system():
+    keras.utils.set_random_seed(0)
     system = CycleGAN(global_batch_size=2, config=TINY)
     system.build_networks()
     system.make_optimizers()

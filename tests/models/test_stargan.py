@@ -108,3 +108,23 @@ def test_serving_bundle_describes_the_target_condition():
     assert (condition.name, condition.size, tuple(condition.names)) == ("target", 5, tuple(CELEBA.names))
     out = tf.function(endpoint.translate)(tf.zeros((3, 32, 32, 3)), tf.ones((3, 5)))
     assert out.shape == (3, 32, 32, 3)
+
+
+def test_networks_restore_exactly_for_test_and_export(tmp_path):
+    """restore_networks (test/export) must restore every layer, not only those the
+    optimizer happens to reference."""
+    from stargan_tf.training.checkpoints import RunCheckpoint, restore_networks
+
+    def build():
+        model = StarGAN([CELEBA], image_size=32, g_conv_dim=8, d_conv_dim=8, g_repeat_num=1, d_repeat_num=4)
+        model.build_networks()
+        model.make_optimizers()
+        return model
+
+    trained = build()
+    RunCheckpoint(trained, str(tmp_path)).save(1)
+    fresh = build()
+    restore_networks(fresh.networks(), str(tmp_path))
+    for name, network in trained.networks().items():
+        for saved, restored in zip(network.get_weights(), fresh.networks()[name].get_weights()):
+            np.testing.assert_array_equal(saved, restored, err_msg=name)
