@@ -20,13 +20,16 @@ from stargan_tf.models.two_domain import TwoDomainSystem
 from stargan_tf.training.image_pool import ImagePool
 
 # The official ``--init_type normal --init_gain 0.02``: weights N(0, 0.02), biases 0.
-CYCLEGAN_INIT = keras.initializers.RandomNormal(0.0, 0.02)
+def cyclegan_init():
+    """A new initialiser per layer: one made at import time would carry a seed drawn before
+    ``keras.utils.set_random_seed``, and runs would not be reproducible."""
+    return keras.initializers.RandomNormal(0.0, 0.02)
 
 
 def _conv(filters, kernel_size, strides=1, name=None):
     # use_bias=True: the official code keeps biases when the norm is InstanceNorm2d.
     return layers.Conv2D(filters, kernel_size, strides=strides, padding="valid",
-                         use_bias=True, kernel_initializer=CYCLEGAN_INIT, name=name)
+                         use_bias=True, kernel_initializer=cyclegan_init(), name=name)
 
 
 def cyclegan_generator(image_size=256, ngf=64, n_blocks=9, channels=3, name="generator"):
@@ -62,7 +65,7 @@ def cyclegan_generator(image_size=256, ngf=64, n_blocks=9, channels=3, name="gen
         # PyTorch ConvTranspose2d(k3, s2, padding=1, output_padding=1): the full (2S + 1)
         # output cropped by one pixel at the top/left.
         x = layers.Conv2DTranspose(filters, 3, strides=2, padding="valid", use_bias=True,
-                                   kernel_initializer=CYCLEGAN_INIT, name=f"u{filters}")(x)
+                                   kernel_initializer=cyclegan_init(), name=f"u{filters}")(x)
         x = layers.Cropping2D(((1, 0), (1, 0)))(x)
         x = InstanceNorm(affine=False)(x)
         x = layers.ReLU()(x)

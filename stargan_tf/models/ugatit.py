@@ -26,7 +26,10 @@ from stargan_tf.models.two_domain import TwoDomainSystem
 # PyTorch's default Conv2d / Linear weight init, kaiming_uniform(a=sqrt(5)):
 # U(-1/sqrt(fan_in), 1/sqrt(fan_in)) = VarianceScaling(1/3, fan_in, uniform). The
 # official U-GAT-IT code keeps these defaults. (Biases start at 0 here, not U(+-1/sqrt(fan_in)).)
-TORCH_DEFAULT_INIT = keras.initializers.VarianceScaling(1.0 / 3.0, "fan_in", "uniform")
+def torch_default_init():
+    """A new initialiser per layer: one made at import time would carry a seed drawn before
+    ``keras.utils.set_random_seed``, and runs would not be reproducible."""
+    return keras.initializers.VarianceScaling(1.0 / 3.0, "fan_in", "uniform")
 
 
 # ---- networks ------------------------------------------------------------------------------
@@ -53,7 +56,7 @@ class NearestUpsampling2D(keras.layers.Layer):
 def _conv(filters, kernel_size, strides=1, use_bias=False, name=None):
     return layers.Conv2D(
         filters, kernel_size, strides=strides, padding="valid", use_bias=use_bias,
-        kernel_initializer=TORCH_DEFAULT_INIT, name=name,
+        kernel_initializer=torch_default_init(), name=name,
     )
 
 
@@ -99,7 +102,7 @@ def ugatit_generator(image_size=256, ngf=64, n_res=4, light=False, channels=3,
 
     # CAM attention (auxiliary classifier eta_s and the attention feature map).
     x, cam_logit, heatmap = CAMAttention(
-        activation="relu", kernel_initializer=TORCH_DEFAULT_INIT, name="cam"
+        activation="relu", kernel_initializer=torch_default_init(), name="cam"
     )(x)
 
     # Gamma / beta of AdaLIN.
@@ -109,12 +112,12 @@ def ugatit_generator(image_size=256, ngf=64, n_res=4, light=False, channels=3,
         # Ties the full generator to one image size: (S/4)^2 * 4 ngf inputs (268M weights at 256).
         h = layers.Flatten()(x)
     for i in range(2):
-        h = layers.Dense(width, use_bias=False, kernel_initializer=TORCH_DEFAULT_INIT,
+        h = layers.Dense(width, use_bias=False, kernel_initializer=torch_default_init(),
                          name=f"mlp_fc{i}")(h)
         h = layers.ReLU()(h)
-    gamma = layers.Dense(width, use_bias=False, kernel_initializer=TORCH_DEFAULT_INIT,
+    gamma = layers.Dense(width, use_bias=False, kernel_initializer=torch_default_init(),
                          name="gamma")(h)
-    beta = layers.Dense(width, use_bias=False, kernel_initializer=TORCH_DEFAULT_INIT,
+    beta = layers.Dense(width, use_bias=False, kernel_initializer=torch_default_init(),
                         name="beta")(h)
 
     # Decoder bottleneck: residual blocks with AdaLIN.
@@ -164,7 +167,7 @@ def ugatit_discriminator(image_size=256, ndf=64, n_layers=7, channels=3, name="d
     def sn_conv(x, filters, strides, use_bias, conv_name):
         x = ReflectionPadding2D(1)(x)
         conv = layers.Conv2D(filters, 4, strides=strides, padding="valid", use_bias=use_bias,
-                             kernel_initializer=TORCH_DEFAULT_INIT)
+                             kernel_initializer=torch_default_init())
         return layers.SpectralNormalization(conv, name=conv_name)(x)
 
     x = sn_conv(inputs, ndf, 2, True, "conv0")
@@ -180,7 +183,7 @@ def ugatit_discriminator(image_size=256, ndf=64, n_layers=7, channels=3, name="d
 
     x, cam_logit, heatmap = CAMAttention(
         activation="leaky_relu", negative_slope=0.2, spectral_norm=True,
-        kernel_initializer=TORCH_DEFAULT_INIT, name="cam",
+        kernel_initializer=torch_default_init(), name="cam",
     )(x)
     patch_logit = sn_conv(x, 1, 1, False, "patch_logit")
     return keras.Model(inputs, [patch_logit, cam_logit, heatmap], name=name)

@@ -54,3 +54,25 @@ def test_missing_domain_folder_is_named(tmp_path):
     assert result.returncode == 2
     assert "trainB" in result.stderr
     assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+def _weights(run_dir):
+    import tensorflow as tf
+    reader = tf.train.load_checkpoint(str(run_dir / "checkpoints"))
+    return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()
+            if name != "_CHECKPOINTABLE_OBJECT_GRAPH"}
+
+
+@pytest.mark.parametrize("model", ["ugatit", "cyclegan"])
+def test_resume_equals_uninterrupted_run(tmp_path, model):
+    common = [*TINY[model], "--export_after_train=false", "--model_save_step=2"]
+    straight = run_main(*common, "--num_iters=4", f"--run_dir={tmp_path}/straight", cwd=tmp_path)
+    assert straight.returncode == 0, straight.stderr[-3000:]
+    for iters in (2, 4):
+        part = run_main(*common, f"--num_iters={iters}", f"--run_dir={tmp_path}/resumed", cwd=tmp_path)
+        assert part.returncode == 0, part.stderr[-3000:]
+    assert "Resuming from iteration 2" in part.stdout
+    expected, resumed = _weights(tmp_path / "straight"), _weights(tmp_path / "resumed")
+    assert expected.keys() == resumed.keys()
+    for name in expected:  # networks, optimizer slots, image pools, step
+        np.testing.assert_allclose(resumed[name], expected[name], atol=1e-5, err_msg=name)
