@@ -13,12 +13,13 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from absl import app
+from absl import app, logging
 
 from stargan_tf.cli.flags import FLAGS
 
 
 def main(argv):
+    logging.set_verbosity(logging.WARNING)  # TensorFlow's save/convert INFO lines drown the progress bar
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])} (flags take the form --name=value).")
     from stargan_tf.cli import app as cli_app
