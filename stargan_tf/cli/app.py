@@ -46,9 +46,8 @@ def train(flags, system_entry):
     check_run_config(flags.run_dir, system_entry.architecture(flags), write=chief)
     cache_dir = validation_cache_dir(flags.run_dir) if chief else tempfile.mkdtemp(prefix="data-checks-")
     data = system_entry.load_data(flags, cache_dir)
+    system = _build(flags, system_entry, strategy, data)
     with strategy.scope():
-        system = system_entry.build(flags, data)
-        system.build_networks()
         system.make_optimizers()
     loop_config = LoopConfig(
         num_iters=flags.num_iters, log_step=flags.log_step, sample_step=flags.sample_step,

@@ -50,9 +50,6 @@ class LabeledSource:
     key: str
     read: Callable
 
-    def info(self, split="train", start_step=0, batch_size=1):
-        return self.read(split, start_step, batch_size)
-
 
 @dataclasses.dataclass
 class ConditionalData:
@@ -63,7 +60,7 @@ class ConditionalData:
     global_batch_size: int
 
     def make_dataset(self, start_step):
-        datasets = [s.info("train", start_step, self.global_batch_size).dataset for s in self.sources]
+        datasets = [s.read("train", start_step, self.global_batch_size).dataset for s in self.sources]
         if len(datasets) == 1:
             return datasets[0]
         return pipelines.both_dataset(*datasets)
@@ -72,7 +69,7 @@ class ConditionalData:
         """The first ``count`` test images and labels of each dataset: [(images, labels)]."""
         examples = []
         for source in self.sources:
-            batch = next(iter(source.info("test", 0, count).dataset))
+            batch = next(iter(source.read("test", 0, count).dataset))
             examples.append((batch["image"].numpy(), batch["label"].numpy()))
         return examples
 
@@ -118,7 +115,7 @@ def conditional_data(flags, validation_cache_dir):
         raise DataError(f"--dataset={flags.dataset} is not a labelled dataset; StarGAN takes shapes, CelebA, "
                         "RaFD or Both.")
     # Reading the train split validates every file before any step runs.
-    label_spaces = [s.info("train", 0, flags.batch_size).label_space for s in sources]
+    label_spaces = [s.read("train", 0, flags.batch_size).label_space for s in sources]
     return ConditionalData(sources, label_spaces, flags.batch_size)
 
 

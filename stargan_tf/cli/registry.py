@@ -23,8 +23,8 @@ class SystemEntry:
         build: ``(flags, data) -> GANSystem`` (called inside the strategy scope).
         architecture: ``flags -> dict`` of the flags that fix the networks' shapes.
         sample_batch: ``(system, data, flags) -> batch`` for ``translation_columns``.
-        test_batches: ``(system, data, flags, names, images) -> batch`` for test mode on
-            images (names for output files; images float32 in [-1, 1]).
+        test_batch: ``(system, data, flags, images) -> batch`` for test mode on the
+            user's images (float32 in [-1, 1]).
         shapes_preset: flag values for --dataset=shapes.
         model_defaults: the system's official defaults where they differ from the flags'.
     """

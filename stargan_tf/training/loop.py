@@ -148,16 +148,17 @@ class Trainer:
         logs, last_saved, started = {}, start, time.time()
         try:
             for iteration in range(start, total):
-                for name, lr in self.system.learning_rates(iteration).items():
+                rates = self.system.learning_rates(iteration)
+                for name, lr in rates.items():
                     self.system.optimizers[name].learning_rate.assign(lr)
                 batch = next(iterator)
-                step_logs = self.train_step(batch, iteration)
-                logs.update({name: float(value) for name, value in step_logs.items()})
-                self._check_finite(step_logs, iteration, last_saved)
+                step_values = {name: float(value) for name, value in self.train_step(batch, iteration).items()}
+                self._check_finite(step_values, iteration, last_saved)
+                logs.update(step_values)
                 done = iteration + 1
                 if done % self.config.log_step == 0 or done == total:
                     scalars = dict(logs)
-                    scalars.update({f"lr/{n}": lr for n, lr in self.system.learning_rates(iteration).items()})
+                    scalars.update({f"lr/{n}": lr for n, lr in rates.items()})
                     self.summaries.scalars(scalars, done)
                 if progress is not None:
                     progress.update(done, values=[(k, v) for k, v in sorted(logs.items()) if k.endswith("loss")])
@@ -178,11 +179,11 @@ class Trainer:
         print(f"Trained iterations {start}..{total} in {elapsed:.1f} s.")
         return logs
 
-    def _check_finite(self, step_logs, iteration, last_saved):
-        for name, value in step_logs.items():
-            if not math.isfinite(float(value)):
+    def _check_finite(self, step_values, iteration, last_saved):
+        for name, value in step_values.items():
+            if not math.isfinite(value):
                 raise NonFiniteLossError(
-                    f"Loss {name} is {float(value)} at iteration {iteration + 1}. Training stopped; the "
+                    f"Loss {name} is {value} at iteration {iteration + 1}. Training stopped; the "
                     f"last good checkpoint (iteration {last_saved}) in {self.checkpoint.directory} is "
                     "kept. Lower the learning rates or check the data, then run again to resume."
                 )
