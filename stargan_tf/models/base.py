@@ -8,14 +8,16 @@ strategy, provided it follows three rules:
 
 1. Losses are per-example vectors reduced with ``self.average`` (divides by the *global*
    batch: Keras 3 all-reduces gradients by SUM across replicas).
-2. Random draws go through ``self.per_example_uniform`` (stateless, a function of the
-   iteration and the global example index), so two replicas draw differently and a run
-   split over N replicas draws exactly what one device would.
+2. Random draws go through ``self.per_example_uniform`` / ``self.global_uniform``
+   (stateless, a function of the iteration and the global example index), so two replicas
+   draw differently and a run split over N replicas draws exactly what one device would.
 3. Updates go through ``self.update`` (loss scaling for mixed precision).
 """
 
 import keras
 import tensorflow as tf
+
+from stargan_tf.training.strategy import replica_id
 
 
 class GANSystem(keras.Model):
@@ -71,19 +73,26 @@ class GANSystem(keras.Model):
             per_example_loss, global_batch_size=self.global_batch_size
         )
 
-    def per_example_uniform(self, local_batch_size, iteration, salt, shape=(), minval=0.0, maxval=1.0):
-        """Uniform draws for this replica's examples, sliced from one global draw.
+    def global_uniform(self, iteration, salt, shape=(), minval=0.0, maxval=1.0):
+        """Uniform draws for every example of the *global* batch, ``[global_batch, *shape]``.
 
-        The draw is stateless in (seed, salt, iteration), so it is reproducible on resume,
-        and example ``i`` of the global batch gets the same value whatever the number of
-        replicas, which keeps a run over N replicas mathematically equal to one device.
+        Stateless in (seed, salt, iteration): reproducible on resume, and the same on every
+        replica (for state every replica updates identically, like the image pool).
         """
         seed = tf.stack(
             [tf.cast(self.seed * 1000003 + salt, tf.int64), tf.cast(iteration, tf.int64)]
         )
-        draws = tf.random.stateless_uniform(
+        return tf.random.stateless_uniform(
             (self.global_batch_size,) + tuple(shape), seed=seed, minval=minval, maxval=maxval
         )
+
+    def per_example_uniform(self, local_batch_size, iteration, salt, shape=(), minval=0.0, maxval=1.0):
+        """Uniform draws for this replica's examples, sliced from ``global_uniform``.
+
+        Example ``i`` of the global batch gets the same value whatever the number of
+        replicas, which keeps a run over N replicas mathematically equal to one device.
+        """
+        draws = self.global_uniform(iteration, salt, shape, minval, maxval)
         start = replica_id() * local_batch_size
         return draws[start : start + local_batch_size]
 
@@ -107,10 +116,3 @@ class GANSystem(keras.Model):
         gradients = tape.gradient(scaled_loss, variables)
         optimizer.apply(gradients, variables)
 
-
-def replica_id():
-    """Index of the current replica among all replicas of all workers (0 outside one)."""
-    context = tf.distribute.get_replica_context()
-    if context is None:
-        return tf.constant(0)
-    return tf.cast(context.replica_id_in_sync_group, tf.int32)

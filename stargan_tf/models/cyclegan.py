@@ -208,13 +208,10 @@ class CycleGAN(TwoDomainSystem):
 
     def discriminator_step(self, batch, iteration):
         real_a, real_b = batch["image_a"], batch["image_b"]
-        local_batch = tf.shape(real_a)[0]
         fake_b = tf.stop_gradient(self.generator_a2b(real_a, training=True))
         fake_a = tf.stop_gradient(self.generator_b2a(real_b, training=True))
-        fake_a = self.pool_a.query(
-            fake_a, self.per_example_uniform(local_batch, iteration, salt=1, shape=(2,)))
-        fake_b = self.pool_b.query(
-            fake_b, self.per_example_uniform(local_batch, iteration, salt=2, shape=(2,)))
+        fake_a = self.pool_a.query(fake_a, self.global_uniform(iteration, salt=1, shape=(2,)))
+        fake_b = self.pool_b.query(fake_b, self.global_uniform(iteration, salt=2, shape=(2,)))
         optimizer = self.optimizers["discriminator"]
         variables = self._discriminator_variables()
         with tf.GradientTape() as tape:

@@ -7,6 +7,8 @@ instead of the newest one, which damps oscillation. CycleGAN keeps 50 images.
 import keras
 import tensorflow as tf
 
+from stargan_tf.training.strategy import replica_id
+
 
 class ImagePool(keras.layers.Layer):
     """A pool of up to ``pool_size`` generated images, held in non-trainable variables.
@@ -16,14 +18,16 @@ class ImagePool(keras.layers.Layer):
     probability 1/2 a random stored image is returned and replaced by the new one, otherwise
     the new image is returned and the pool is left alone.
 
-    The randomness comes from the caller as ``draws`` (two uniforms in [0, 1) per example,
-    e.g. from ``GANSystem.per_example_uniform``), so the pool is a pure function of its
-    state and the draws: it runs inside a compiled step function and resumes exactly from
-    a checkpoint (the variables are tracked by whatever model owns the pool).
+    The randomness comes from the caller as ``draws`` (two uniforms in [0, 1) per example
+    of the *global* batch, e.g. from ``GANSystem.global_uniform``), so the pool is a pure
+    function of its state and the draws: it runs inside a compiled step function and resumes
+    exactly from a checkpoint (the variables are tracked by whatever model owns the pool).
 
-    Under a multi-replica strategy the variables are ``ON_READ``: each replica keeps a
-    history of its own fakes (as separate per-device runs would); a checkpoint stores the
-    first replica's pool and restores it to every replica.
+    Under a multi-replica strategy there is still one pool of the global batch's fakes, as
+    on one device: each replica all-gathers the fakes of every replica, applies the same
+    update to its own copy (``ON_READ`` variables, identical on every replica) and keeps
+    its slice of the result. N replicas therefore train exactly like one device; the cost
+    is one all-gather of the fakes per step.
 
     Args:
         pool_size: number of stored images; 0 disables the pool (``query`` is the identity).
@@ -60,13 +64,25 @@ class ImagePool(keras.layers.Layer):
         """Return a batch of images for the discriminator and update the pool.
 
         Args:
-            images: ``[batch, H, W, C]`` newly generated images (treated as constants).
-            draws: ``[batch, 2]`` uniforms in [0, 1): column 0 decides whether to swap
-                (swap when > 0.5, as in the official code), column 1 picks the slot.
+            images: ``[local batch, H, W, C]`` newly generated images of this replica
+                (treated as constants).
+            draws: ``[global batch, 2]`` uniforms in [0, 1) for every example of the
+                global batch: column 0 decides whether to swap (swap when > 0.5, as in the
+                official code), column 1 picks the slot.
         """
         images = tf.stop_gradient(images)
         if self.pool_size == 0:
             return images
+        context = tf.distribute.get_replica_context()
+        if context is None or context.num_replicas_in_sync == 1:
+            return self._query_global(images, draws)
+        local_batch = tf.shape(images)[0]
+        returned = self._query_global(context.all_gather(images, axis=0), draws)
+        start = replica_id() * local_batch
+        return returned[start : start + local_batch]
+
+    def _query_global(self, images, draws):
+        """The official pool, example by example over the global batch ``images``."""
         dtype = images.dtype
         images = tf.cast(images, tf.float32)
         draws = tf.cast(draws, tf.float32)

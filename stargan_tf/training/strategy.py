@@ -62,3 +62,11 @@ def is_chief(strategy):
         return True
     task_type, task_id = resolver.task_type, resolver.task_id
     return task_type is None or task_type == "chief" or (task_type == "worker" and task_id == 0)
+
+
+def replica_id():
+    """Index of the current replica among all replicas of all workers (0 outside one)."""
+    context = tf.distribute.get_replica_context()
+    if context is None:
+        return tf.constant(0)
+    return tf.cast(context.replica_id_in_sync_group, tf.int32)
