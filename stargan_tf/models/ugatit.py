@@ -35,17 +35,20 @@ def torch_default_init():
 # ---- networks ------------------------------------------------------------------------------
 @keras.saving.register_keras_serializable(package="stargan_tf")
 class NearestUpsampling2D(keras.layers.Layer):
-    """x2 nearest-neighbour up-sampling via ``resize`` (PyTorch ``nn.Upsample(2)``).
+    """x2 nearest-neighbour up-sampling (PyTorch ``nn.Upsample(2)``), written as each pixel
+    stacked twice along W, then each row twice along H.
 
-    ``keras.layers.UpSampling2D`` lowers to ops that lose the height in a dynamic-batch
-    SavedModel and then need TFLite flex ops (research file Sec. 6); resize does not.
+    Neither alternative fits every path we ship: ``keras.layers.UpSampling2D`` loses the
+    height in a dynamic-batch SavedModel and then needs TFLite flex ops (research file
+    Sec. 6); ``resize(nearest)`` has a gradient XLA cannot compile
+    (``ResizeNearestNeighborGrad``, so ``--jit_compile`` failed). Stack + reshape lowers to
+    PACK/RESHAPE in TFLite and differentiates anywhere.
     """
 
     def call(self, inputs):
-        shape = ops.shape(inputs)
-        return ops.image.resize(
-            inputs, (shape[1] * 2, shape[2] * 2), interpolation="nearest"
-        )
+        _, height, width, channels = ops.shape(inputs)
+        x = ops.reshape(ops.stack([inputs, inputs], axis=3), (-1, height, width * 2, channels))
+        return ops.reshape(ops.stack([x, x], axis=2), (-1, height * 2, width * 2, channels))
 
     def compute_output_shape(self, input_shape):
         batch, height, width, channels = input_shape

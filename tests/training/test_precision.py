@@ -1,5 +1,7 @@
-"""--mixed_precision and --jit_compile (issue #5, part 4): a few StarGAN steps with finite
-losses. Each case is a subprocess, since the Keras policy and logical devices are global."""
+"""--mixed_precision and --jit_compile (issue #5, part 4): a few steps of every system with
+finite float32 losses. Each case is a subprocess, since the Keras policy and logical devices
+are global. StarGAN also runs the combinations (jit + float16, mirrored); U-GAT-IT and
+CycleGAN run each flag alone."""
 
 import math
 import os
@@ -20,13 +22,23 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_steps_have_finite_float32_losses(tmp_path, case):
+EXPECTED_LOSSES = {
+    "stargan": {"D/loss", "D/loss_gp", "G/loss", "G/loss_rec"},
+    "ugatit": {"d_loss", "d_cam", "g_loss", "g_cam", "g_cycle", "g_identity"},
+    "cyclegan": {"d_loss", "g_loss", "g_cycle", "g_identity"},
+}
+SINGLE_FLAG_CASES = ("mixed_float16", "mixed_bfloat16", "jit")
+RUNS = [("stargan", case) for case in sorted(CASES)] + [
+    (system, case) for system in ("ugatit", "cyclegan") for case in SINGLE_FLAG_CASES]
+
+
+@pytest.mark.parametrize("system, case", RUNS)
+def test_steps_have_finite_float32_losses(tmp_path, system, case):
     flags = CASES[case]
-    result = procs.run_harness(run_dir=tmp_path / "run", out=tmp_path / "out", num_iters=2, n_critic=2,
-                               **flags)
+    result = procs.run_harness(system=system, run_dir=tmp_path / "run", out=tmp_path / "out", num_iters=2,
+                               n_critic=2, timeout=300, **flags)
     logs = result["logs"]
-    assert {"D/loss", "D/loss_gp", "G/loss", "G/loss_rec"} <= set(logs)
+    assert EXPECTED_LOSSES[system] <= set(logs), sorted(logs)
     assert all(math.isfinite(v) for v in logs.values()), logs
     # The generator's output (final tanh) is float32 under any policy; weights stay float32.
     assert result["generator_dtype"] == "float32"
