@@ -126,14 +126,15 @@ class UnpairedData:
     data_dir: str
     image_size: int
     global_batch_size: int
+    load_size: int
     seed: int
     cache: bool
     validation_cache_file: str
 
     def make_dataset(self, start_step):
         return pipelines.unpaired_dataset(
-            self.data_dir, split="train", image_size=self.image_size, global_batch_size=self.global_batch_size,
-            seed=self.seed, start_step=start_step, cache=self.cache,
+            self.data_dir, split="train", image_size=self.image_size, load_size=self.load_size,
+            global_batch_size=self.global_batch_size, seed=self.seed, start_step=start_step, cache=self.cache,
             validation_cache_file=self.validation_cache_file).dataset
 
     def sample_examples(self, count):
@@ -158,8 +159,12 @@ def unpaired_data(flags, validation_cache_dir):
     else:
         raise DataError(f"--model={flags.model} trains on two unpaired domains: use --dataset=folder "
                         f"--data_dir=... (got --dataset={flags.dataset}).")
+    load_size = flags.image_size + 30 if flags.load_size is None else flags.load_size
+    if load_size < flags.image_size:
+        raise DataError(f"--load_size={load_size} is smaller than --image_size={flags.image_size}: training "
+                        "images are resized to --load_size and then randomly cropped to --image_size.")
     os.makedirs(validation_cache_dir, exist_ok=True)
-    data = UnpairedData(data_dir, flags.image_size, flags.batch_size, flags.seed, flags.cache,
+    data = UnpairedData(data_dir, flags.image_size, flags.batch_size, load_size, flags.seed, flags.cache,
                         os.path.join(validation_cache_dir, "unpaired-train.json"))
     data.make_dataset(0)  # validates the folders before any step runs
     return data

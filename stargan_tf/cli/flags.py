@@ -32,6 +32,9 @@ flags.DEFINE_integer("celeba_crop_size", 178, "Center crop of CelebA images befo
 flags.DEFINE_integer("rafd_crop_size", 256, "Center crop of RaFD images before resizing.")
 flags.DEFINE_integer("image_size", 128, "Training image size (U-GAT-IT / CycleGAN default 256).")
 flags.DEFINE_integer("batch_size", 16, "Global batch size, split across replicas (U-GAT-IT / CycleGAN default 1).")
+flags.DEFINE_integer("load_size", None,
+                     "U-GAT-IT / CycleGAN: training images are resized to this size, then randomly cropped to "
+                     "--image_size (default image_size + 30: the official 286 for 256).")
 flags.DEFINE_bool("cache", False, "Decode every training image once and keep it in memory.")
 
 # ---- StarGAN (names as in yunjey/stargan) -----------------------------------------------

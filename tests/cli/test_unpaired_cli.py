@@ -56,6 +56,14 @@ def test_missing_domain_folder_is_named(tmp_path):
     assert not (tmp_path / "run" / "checkpoints").exists()
 
 
+def test_load_size_smaller_than_image_size_is_named(tmp_path):
+    result = run_main(*TINY["ugatit"], "--load_size=20", f"--run_dir={tmp_path}/run", f"--shapes_dir={tmp_path}/shapes",
+                      cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--load_size=20" in result.stderr and "--image_size=32" in result.stderr
+    assert not (tmp_path / "run" / "checkpoints").exists()
+
+
 def _weights(run_dir):
     import tensorflow as tf
     reader = tf.train.load_checkpoint(str(run_dir / "checkpoints"))

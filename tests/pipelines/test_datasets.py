@@ -125,6 +125,24 @@ def test_unpaired_train_unequal_domains_and_resume(shapes):
     _assert_same(batches[:3], _batches(cached.dataset, 3))
 
 
+def test_unpaired_load_size_sets_the_crop_margin(tmp_path):
+    """One gradient image per domain: with load_size == image_size (and no flip) every element
+    is that image resized; with the default image_size + 30 the random crops differ."""
+    from PIL import Image
+
+    ramp = np.tile(np.linspace(0, 255, 40, dtype=np.uint8)[None, :, None], (40, 1, 3))
+    for folder in ("trainA", "trainB"):
+        (tmp_path / folder).mkdir()
+        Image.fromarray(ramp).save(tmp_path / folder / "x.png")
+    exact = _batches(unpaired_dataset(str(tmp_path), image_size=SIZE, load_size=SIZE, flip=False,
+                                      global_batch_size=4).dataset, 2)
+    resized = tf.image.resize(ramp[None].astype(np.float32), (SIZE, SIZE)).numpy()[0] / 127.5 - 1.0
+    for batch in exact:
+        np.testing.assert_allclose(batch["image_a"], np.broadcast_to(resized, (4, SIZE, SIZE, 3)), atol=2e-2)
+    cropped = _batches(unpaired_dataset(str(tmp_path), image_size=SIZE, flip=False, global_batch_size=4).dataset, 1)
+    assert np.ptp(cropped[0]["image_a"][:, 0, 0, 0]) > 0.1, "crops from the 46 px resize should differ"
+
+
 def test_unpaired_test_readers(shapes):
     info = unpaired_dataset(shapes["red2blue"], split="test", image_size=SIZE, global_batch_size=2)
     a, b = _batches(info.dataset, 100), _batches(info.dataset_b, 100)
