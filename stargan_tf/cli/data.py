@@ -14,7 +14,6 @@ from stargan_tf import pipelines
 from stargan_tf.pipelines.errors import DataError
 
 SHAPES_IMAGE_SIZE = 64  # the built-in dataset is written at this size and resized on load
-SHAPES_UNPAIRED_PAIR = "circle2square"
 
 
 def ensure_shapes(flags):
@@ -150,7 +149,7 @@ class UnpairedData:
 def unpaired_data(flags, validation_cache_dir):
     """The unpaired dataset selected by --dataset (folder, or the built-in shapes pair)."""
     if flags.dataset == "shapes":
-        data_dir = os.path.join(ensure_shapes(flags), SHAPES_UNPAIRED_PAIR)
+        data_dir = os.path.join(ensure_shapes(flags), flags.shapes_pair)
     elif flags.dataset == "folder":
         if not flags.data_dir:
             raise DataError("--dataset=folder needs --data_dir pointing at a folder with trainA/ trainB/ "

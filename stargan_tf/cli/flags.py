@@ -18,6 +18,8 @@ flags.DEFINE_enum("dataset", "shapes", ["shapes", "CelebA", "RaFD", "Both", "fol
                   "folder. RaFD: one sub-folder per class. Both: CelebA and RaFD jointly (StarGAN mask "
                   "vector). folder: trainA/trainB/testA/testB (U-GAT-IT, CycleGAN).")
 flags.DEFINE_string("shapes_dir", "data/shapes", "Where the built-in dataset is written (once).")
+flags.DEFINE_enum("shapes_pair", "circle2square", ["circle2square", "red2blue"],
+                  "U-GAT-IT / CycleGAN on --dataset=shapes: the shape-changing or the colour/texture pair.")
 flags.DEFINE_integer("shapes_num_images", 1200, "Number of images the built-in dataset generates.")
 flags.DEFINE_string("celeba_image_dir", "data/celeba/images", "CelebA image folder.")
 flags.DEFINE_string("attr_path", "data/celeba/list_attr_celeba.txt", "CelebA attribute file.")

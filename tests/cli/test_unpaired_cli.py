@@ -84,3 +84,16 @@ def test_resume_equals_uninterrupted_run(tmp_path, model):
     assert expected.keys() == resumed.keys()
     for name in expected:  # networks, optimizer slots, image pools, step
         np.testing.assert_allclose(resumed[name], expected[name], atol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize("pair", ["circle2square", "red2blue"])
+def test_shapes_pair_selects_the_built_in_domain_folders(tmp_path, pair):
+    from types import SimpleNamespace
+
+    from stargan_tf.cli import data
+    flags = SimpleNamespace(dataset="shapes", shapes_pair=pair, shapes_dir=str(tmp_path / "shapes"),
+                            shapes_num_images=60, data_dir=None, image_size=16, load_size=None, batch_size=2,
+                            seed=0, cache=False)
+    chosen = data.unpaired_data(flags, str(tmp_path / "checks"))
+    assert chosen.data_dir == os.path.join(str(tmp_path / "shapes"), pair)
+    assert chosen.load_size == 46

@@ -1,7 +1,10 @@
 """CycleGAN: official parameter counts, PyTorch-aligned layers, image pool, train steps,
 sampling, serving (tiny configs except the parameter counts)."""
 
-import keras
+import functools
+import os
+import sys
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -9,6 +12,9 @@ import tensorflow as tf
 from stargan_tf.models.cyclegan import (CycleGAN, CycleGANConfig, cyclegan_generator,
                                         patchgan_discriminator)
 from stargan_tf.training.image_pool import ImagePool
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tiny_unpaired  # noqa: E402
 
 
 # ---- official parameter counts (SPEC.md, PyTorch) --------------------------------------------
@@ -97,19 +103,12 @@ SIZE = 32
 TINY = CycleGANConfig(image_size=SIZE, ngf=8, ndf=8, n_blocks=1, pool_size=3, num_iters=10)
 
 
-def random_batch(batch=2, seed=0):
-    rng = np.random.default_rng(seed)
-    return {key: tf.constant(rng.uniform(-1, 1, (batch, SIZE, SIZE, 3)).astype(np.float32))
-            for key in ("image_a", "image_b")}
+random_batch = functools.partial(tiny_unpaired.random_batch, SIZE)
 
 
 @pytest.fixture(scope="module")
 def system():
-    keras.utils.set_random_seed(0)
-    system = CycleGAN(global_batch_size=2, config=TINY)
-    system.build_networks()
-    system.make_optimizers()
-    return system
+    return tiny_unpaired.built_system(CycleGAN, TINY)
 
 
 def test_defaults_are_the_official_ones():

@@ -1,9 +1,11 @@
 """U-GAT-IT: official parameter counts, output shapes, train steps, rho clipping, sampling,
 serving (tiny configs except the parameter counts)."""
 
+import functools
 import gc
+import os
+import sys
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -11,6 +13,9 @@ import tensorflow as tf
 from stargan_tf.layers.adalin import AdaLIN, LayerInstanceNorm
 from stargan_tf.models.ugatit import (UGATIT, NearestUpsampling2D, UGATITConfig, render_heatmap,
                                       ugatit_discriminator, ugatit_generator)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tiny_unpaired  # noqa: E402
 
 
 def trainable_count(model):
@@ -71,19 +76,12 @@ TINY = UGATITConfig(image_size=SIZE, ngf=8, ndf=8, n_res=1, light=False, global_
                     local_n_layers=4, num_iters=10)
 
 
-def random_batch(batch=2, seed=0):
-    rng = np.random.default_rng(seed)
-    return {key: tf.constant(rng.uniform(-1, 1, (batch, SIZE, SIZE, 3)).astype(np.float32))
-            for key in ("image_a", "image_b")}
+random_batch = functools.partial(tiny_unpaired.random_batch, SIZE)
 
 
 @pytest.fixture(scope="module")
 def system():
-    keras.utils.set_random_seed(0)
-    system = UGATIT(global_batch_size=2, config=TINY)
-    system.build_networks()
-    system.make_optimizers()
-    return system
+    return tiny_unpaired.built_system(UGATIT, TINY)
 
 
 @pytest.fixture(scope="module")
