@@ -28,7 +28,7 @@ CYCLEGAN_DEFAULTS = {"image_size": 256, "batch_size": 1, "num_iters": 200_000, "
 
 # U-GAT-IT light on the circle->square pair (shape change, the paper's case) at 32x32; the global
 # D is shallower so it fits. Batch 1 as in the paper; lr 2e-4 (twice the official) and 32 channels
-# so the shape change shows within 3,000 iterations (~7 min on 2 cores): at 16 channels or 1e-4
+# so the shape change shows within 3,000 iterations (~8 min on 2 cores): at 16 channels or 1e-4
 # the translations stayed round blobs. load_size 36 keeps the official crop margin (286/256).
 UGATIT_SHAPES = {"shapes_pair": "circle2square", "image_size": 32, "load_size": 36, "light": True, "ch": 32,
                  "n_res": 2, "global_n_layers": 5, "local_n_layers": 3, "batch_size": 1, "lr": 2e-4,
@@ -38,6 +38,7 @@ UGATIT_SHAPES = {"shapes_pair": "circle2square", "image_size": 32, "load_size": 
 CYCLEGAN_SHAPES = {"shapes_pair": "red2blue", "image_size": 32, "load_size": 36, "ch": 16, "n_res": 3,
                    "batch_size": 4, "num_iters": 1500, "sample_step": 250, "model_save_step": 250, "log_step": 10,
                    "cache": True}
+
 
 def apply_preset(flag_values, preset):
     """Set each preset flag that was not given on the command line; return the names set."""

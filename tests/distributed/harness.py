@@ -15,6 +15,7 @@ function of ``i``, and writes
 """
 
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -38,7 +39,7 @@ def parse_args(argv=None):
     parser.add_argument("--sample_step", type=int, default=1000)
     parser.add_argument("--global_batch_size", type=int, default=8)
     parser.add_argument("--n_critic", type=int, default=2)
-    parser.add_argument("--optimizer", default="adam", choices=["adam", "sgd"])
+    parser.add_argument("--optimizer", default="adam", choices=["adam", "sgd", "momentum"])
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--mixed_precision", default="none")
     parser.add_argument("--jit_compile", action="store_true")
@@ -146,11 +147,12 @@ def translated_dtype(system):
     return endpoint.translate(image, **conditions).dtype.name
 
 
-def sgd(learning_rate, beta_1, beta_2, variables, **unused):
-    """Stands in for ``GANSystem.adam``: plain SGD, built for ``variables``."""
+def sgd(learning_rate, beta_1, beta_2, variables, momentum=0.0, **unused):
+    """Stands in for ``GANSystem.adam``: SGD (with ``momentum``, a slot per variable), built
+    for ``variables``."""
     import keras
 
-    optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
+    optimizer = keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum)
     optimizer.build(variables)
     return optimizer
 
@@ -201,8 +203,8 @@ def main(argv=None):
         system.build_networks()
         if args.he_init:
             reinitialise_kernels(system, args.seed)
-        if args.optimizer == "sgd":
-            system.adam = sgd  # every system builds its optimizers through self.adam
+        if args.optimizer != "adam":  # every system builds its optimizers through self.adam
+            system.adam = functools.partial(sgd, momentum=0.9 if args.optimizer == "momentum" else 0.0)
         system.make_optimizers()
     os.makedirs(args.out, exist_ok=True)
     np.savez(os.path.join(args.out, f"init-{task}.npz"), **weights_of(system))

@@ -8,6 +8,17 @@ import sys
 
 import numpy as np
 
+# Kill/resume tests: the resumed run's weights and optimizer slots vs an uninterrupted run's.
+# Two processes running the same graph on the same data are bit-exact most of the time, but
+# not always (CI saw ~1 run in 10 differ in the last bits); GAN training then amplifies that.
+# Measured for the tiny StarGAN with SGD + momentum 0.9, lr 0.01 over 10 iterations: every
+# weight scaled by (1 + 1e-7) at the start ends up 4.6e-5 away; a resume that zeroes the
+# momentum slots ends 2.4e-2 away; the networks move 5.2e-2 in all. Adam is useless here: the
+# same 1e-7 perturbation moves its slots by 2.7e-2, more than a lost-slot bug does (3e-3 on
+# the weights), because m / sqrt(v) turns last-bit noise in tiny gradients into whole steps.
+RESUME_OPTIMIZER = dict(optimizer="momentum", lr=0.01)
+RESUME_TOLERANCE = 1e-3
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 HARNESS = os.path.join(HERE, "harness.py")
