@@ -46,6 +46,8 @@ def parse_args(argv=None):
     parser.add_argument("--nan_at", type=int, default=-1, help="make the batch of this iteration NaN")
     parser.add_argument("--throttle", type=float, default=0.0, help="seconds of sleep per batch")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no_remapper", action="store_true",
+                        help="turn off grappler's remapper (see procs.RESUME_FLAGS)")
     parser.add_argument("--he_init", action="store_true",
                         help="re-draw every conv kernel from N(0, 2 / fan_in) (see reinitialise_kernels)")
     return parser.parse_args(argv)
@@ -186,6 +188,8 @@ def main(argv=None):
     import numpy as np
     import tensorflow as tf
 
+    if args.no_remapper:
+        tf.config.optimizer.set_experimental_options({"remapping": False})
     if args.mixed_precision != "none":
         keras.mixed_precision.set_global_policy(args.mixed_precision)
     keras.utils.set_random_seed(args.seed)

@@ -9,14 +9,15 @@ import sys
 import numpy as np
 
 # Kill/resume tests: the resumed run's weights and optimizer slots vs an uninterrupted run's.
-# Two processes running the same graph on the same data are bit-exact most of the time, but
-# not always (CI saw ~1 run in 10 differ in the last bits); GAN training then amplifies that.
-# Measured for the tiny StarGAN with SGD + momentum 0.9, lr 0.01 over 10 iterations: every
-# weight scaled by (1 + 1e-7) at the start ends up 4.6e-5 away; a resume that zeroes the
-# momentum slots ends 2.4e-2 away; the networks move 5.2e-2 in all. Adam is useless here: the
-# same 1e-7 perturbation moves its slots by 2.7e-2, more than a lost-slot bug does (3e-3 on
-# the weights), because m / sqrt(v) turns last-bit noise in tiny gradients into whole steps.
-RESUME_OPTIMIZER = dict(optimizer="momentum", lr=0.01)
+# In CI about one process in ten computed a different gradient penalty at one iteration (10%
+# off, everything else bit-equal), which a run with grappler's remapper turned off never did
+# (it matched the usual result exactly); the remapper reports failed rewrites of these
+# LeakyReLU gradient graphs, so it is the suspect. The kill tests therefore run without it, and
+# with SGD + momentum 0.9 rather than Adam: measured on the tiny StarGAN over 10 iterations at
+# lr 0.01, every weight scaled by (1 + 1e-7) at the start ends 4.6e-5 away, a resume that zeroes
+# the momentum slots ends 2.4e-2 away, and the networks move 5.2e-2 in all; with Adam the same
+# 1e-7 perturbation moves the slots by 2.7e-2, more than a lost-slot bug moves the weights.
+RESUME_FLAGS = dict(optimizer="momentum", lr=0.01, no_remapper=True)
 RESUME_TOLERANCE = 1e-3
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -64,7 +64,7 @@ def test_kill_one_worker_then_restart_all_resumes(tmp_path):
     import signal
     import time
 
-    flags = dict(RUN, num_iters=8, sample_step=1000, num_iters_decay=8, **procs.RESUME_OPTIMIZER)
+    flags = dict(RUN, num_iters=8, sample_step=1000, num_iters_decay=8, **procs.RESUME_FLAGS)
     reference = tmp_path / "reference"
     reference.mkdir()
     codes, logs = run_workers(reference, **flags)

@@ -18,7 +18,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "distributed"))
 import procs  # noqa: E402
 
-RUN = dict(num_iters=10, num_iters_decay=10, model_save_step=2, n_critic=2, **procs.RESUME_OPTIMIZER)
+RUN = dict(num_iters=10, num_iters_decay=10, model_save_step=2, n_critic=2, **procs.RESUME_FLAGS)
 
 
 def latest_number(run_dir):
