@@ -10,11 +10,11 @@ import numpy as np
 
 # Kill/resume tests: the resumed run's weights and optimizer slots vs an uninterrupted run's.
 # In CI about one process in ten computed a different gradient penalty at one iteration (10%
-# off, everything else bit-equal), which a run with grappler's remapper turned off never did
-# (it matched the usual result exactly); the remapper reports failed rewrites of these
-# LeakyReLU gradient graphs, so it is the suspect. The kill tests therefore run without it, and
-# with SGD + momentum 0.9 rather than Adam: measured on the tiny StarGAN over 10 iterations at
-# lr 0.01, every weight scaled by (1 + 1e-7) at the start ends 4.6e-5 away, a resume that zeroes
+# off, everything else bit-equal). Runs with grappler's remapper turned off match the usual
+# result exactly, so the remapper is the suspect (it also logs failed rewrites of LeakyReLU
+# gradient graphs in the U-GAT-IT and CycleGAN steps); the kill tests run without it. They
+# train with SGD + momentum 0.9 rather than Adam: on the tiny StarGAN over 10 iterations at lr
+# 0.01, every weight scaled by (1 + 1e-7) at the start ends 4.6e-5 away, a resume that zeroes
 # the momentum slots ends 2.4e-2 away, and the networks move 5.2e-2 in all; with Adam the same
 # 1e-7 perturbation moves the slots by 2.7e-2, more than a lost-slot bug moves the weights.
 RESUME_FLAGS = dict(optimizer="momentum", lr=0.01, no_remapper=True)
