@@ -20,6 +20,16 @@ import numpy as np
 RESUME_FLAGS = dict(optimizer="momentum", lr=0.01, no_remapper=True)
 RESUME_TOLERANCE = 1e-3
 
+# Comparisons between batch splits (one device with 8 examples vs two replicas or workers with 4)
+# run on TensorFlow's Eigen kernels. With oneDNN's kernels on an AVX-512/AMX Xeon, two logical
+# CPU replicas in one process end 4 SGD iterations 6.4e-5 away from one device for StarGAN's D
+# and 3.3e-4 for CycleGAN's G (3e-8 after iteration 1, 1.5e-5 after iteration 2; the same with
+# the remapper off; reproducible to the bit, so not a race), the size of the bugs these tests
+# must catch; two MWMS worker processes stay 1.2e-7 away there. With Eigen's kernels the same
+# runs end <= 3e-7 apart (U-GAT-IT's G 4.6e-6, MWMS 6e-8). A machine without AVX-512 gave
+# 3e-8 for StarGAN with oneDNN on and 6e-5 for MWMS.
+SPLIT_COMPARISON_ENV = {"TF_ENABLE_ONEDNN_OPTS": "0"}
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 HARNESS = os.path.join(HERE, "harness.py")

@@ -20,12 +20,12 @@ RUN = dict(num_iters=4, n_critic=2, model_save_step=2, sample_step=2, optimizer=
            global_batch_size=8)
 
 
-def run_workers(tmp_path, timeout=85, **flags):
+def run_workers(tmp_path, timeout=85, extra_env=None, **flags):
     ports = procs.free_ports(2)
     workers = []
     for index in range(2):
         workers.append(procs.start_harness(
-            extra_env={"TF_CONFIG": procs.tf_config(ports, index)},
+            extra_env={"TF_CONFIG": procs.tf_config(ports, index), **(extra_env or {})},
             log_path=tmp_path / f"worker{index}.log", strategy="multi_worker",
             run_dir=tmp_path / f"run{index}", out=tmp_path / "out", **flags))
     try:
@@ -40,7 +40,7 @@ def run_workers(tmp_path, timeout=85, **flags):
 
 
 def test_two_workers_agree_and_only_the_chief_writes(tmp_path):
-    codes, logs = run_workers(tmp_path, **RUN)
+    codes, logs = run_workers(tmp_path, extra_env=procs.SPLIT_COMPARISON_ENV, **RUN)
     assert codes == [0, 0], "\n".join(log[-3000:] for log in logs)
     chief, other = (procs.read_result(tmp_path / "out", task) for task in (0, 1))
     assert chief["chief"] and not other["chief"]
@@ -51,7 +51,8 @@ def test_two_workers_agree_and_only_the_chief_writes(tmp_path):
     assert not os.path.exists(tmp_path / "run1") or os.listdir(tmp_path / "run1") == []
 
     # Same maths as one device (see test_mirrored_equivalence for the tolerance).
-    single = procs.run_harness(run_dir=tmp_path / "single", out=tmp_path / "single_out", **RUN)
+    single = procs.run_harness(run_dir=tmp_path / "single", out=tmp_path / "single_out",
+                               extra_env=procs.SPLIT_COMPARISON_ENV, **RUN)
     difference = procs.max_abs_diff(procs.read_weights(tmp_path / "out"),
                                     procs.read_weights(tmp_path / "single_out"))
     assert difference < test_mirrored_equivalence.SYSTEMS["stargan"]["tolerance"], difference
