@@ -1,11 +1,12 @@
 """Export a system's generator for TF Serving (SavedModel) and phones (TFLite).
 
-The exporter knows only ``spec.ServingBundle``; every system plugs in through it.
+The exporter knows only ``spec.ServingBundle``; every system plugs in through it, declaring
+typed inputs (``ServingInput``) and outputs (``ServingOutput``) per endpoint.
 """
 
 from stargan_tf.export.errors import ExportError
-from stargan_tf.export.spec import (BINARY, CONTINUOUS, ONE_HOT, Condition, ServingBundle,
-                                    ServingEndpoint)
+from stargan_tf.export.spec import (BINARY, CONTINUOUS, IMAGE, MASK, NORMAL, ONE_HOT, Condition,
+                                    ServingBundle, ServingEndpoint, ServingInput, ServingOutput)
 
 
 def export_bundle(*args, **kwargs):
@@ -15,5 +16,5 @@ def export_bundle(*args, **kwargs):
     return export(*args, **kwargs)
 
 
-__all__ = ["BINARY", "CONTINUOUS", "ONE_HOT", "Condition", "ExportError", "ServingBundle",
-           "ServingEndpoint", "export_bundle"]
+__all__ = ["BINARY", "CONTINUOUS", "IMAGE", "MASK", "NORMAL", "ONE_HOT", "Condition", "ExportError",
+           "ServingBundle", "ServingEndpoint", "ServingInput", "ServingOutput", "export_bundle"]

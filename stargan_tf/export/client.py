@@ -7,19 +7,23 @@ Build a request body from image files and print it::
         --images=a.jpg,b.png --target=1,0,1 > body.json
     curl -d @body.json http://localhost:8501/v1/models/stargan:predict
 
-Float signatures need the model's image size (``--size=128,128``, or ``--metadata`` =
-the version's ``assets.extra/metadata.json``); images are resized exactly as the
-``*_bytes`` signatures do (``images.py``). A condition is given as
+``--images`` feeds the endpoint's first image input (float ``image``, or ``images_bytes``
+with ``--bytes``); another image input ``NAME`` is given as ``--image NAME=a.jpg,b.png``
+(sent as float ``NAME``, or ``NAME_bytes`` with ``--bytes``; one file per ``--images``
+file). Float signatures need the model's image size (``--size=128,128``, or
+``--metadata`` = the version's ``assets.extra/metadata.json``); images are resized exactly
+as the ``*_bytes`` signatures do (``images.py``). A vector input is given as
 ``--condition NAME=v1,v2,...`` (repeatable) or ``--target=v1,v2,...`` (shortcut for the
-condition named ``target``); one vector applies to every image, or give one per image
-separated by ``;``.
+input named ``target``); one vector applies to every image, or give one per image separated
+by ``;``.
 
 REST conventions (tensorflow_serving/g3doc/api_rest.md), implemented by ``emulate_predict``:
 row format ``{"instances": [{input: value, ...}, ...]}`` (or bare values when the signature
-has one input) -> ``{"predictions": [...]}``; columnar ``{"inputs": {input: batch}}`` ->
-``{"outputs": ...}``; a single output is returned without its name; ``{"b64": ...}``
-decodes to bytes for string inputs and string outputs whose name ends in ``_bytes`` come
-back as ``{"b64": ...}``; errors come back as ``{"error": "..."}``.
+has one input) -> ``{"predictions": [...]}`` (one ``{output: value}`` object per example when
+there are several outputs); columnar ``{"inputs": {input: batch}}`` -> ``{"outputs": ...}``
+(``{output: batch}`` when there are several); a single output is returned without its name;
+``{"b64": ...}`` decodes to bytes for string inputs and string outputs whose name ends in
+``_bytes`` come back as ``{"b64": ...}``; errors come back as ``{"error": "..."}``.
 
 No TensorFlow import here: the client runs anywhere numpy and Pillow do.
 """
@@ -31,10 +35,10 @@ import sys
 
 import numpy as np
 
+from stargan_tf.export import contract
 from stargan_tf.export import images as images_lib
 
-IMAGE_INPUT = "image"
-BYTES_INPUT = "images_bytes"
+DEFAULT_OUTPUTS = ("translated_bytes", "translated")
 
 
 # ---- building requests ---------------------------------------------------------------------
@@ -68,21 +72,30 @@ def build_request(signature_name, inputs, fmt="instances"):
 
 
 def request_from_files(paths, signature_name, conditions=None, fmt="instances", as_bytes=False,
-                       image_size=None):
+                       image_size=None, images=None):
     """REST body for image files.
 
     Args:
-        paths: image file paths.
-        conditions: {name: vector [size] (same for all images) or array [N, size]}.
-        as_bytes: send the files themselves as ``images_bytes`` (for ``*_bytes``
-            signatures); else decoded/resized float ``image`` arrays (needs image_size).
+        paths: image file paths for the first image input.
+        conditions: {name: one 1-D vector for all images, or an array [N, *shape] with one
+            entry per image}.
+        as_bytes: send the files themselves (``images_bytes``, ``<name>_bytes``; for
+            ``*_bytes`` signatures); else decoded/resized float arrays (needs image_size).
+        images: {other image input: file paths, one per ``paths`` entry}.
     """
-    if as_bytes:
-        inputs = {BYTES_INPUT: [open(p, "rb").read() for p in paths]}
-    else:
-        if image_size is None:
-            raise ValueError("float signatures need the model image size (--size or --metadata)")
-        inputs = {IMAGE_INPUT: [images_lib.load_image(p, image_size) for p in paths]}
+    files = {contract.IMAGE_INPUT: list(paths), **(images or {})}
+    for name, named_paths in files.items():
+        if len(named_paths) != len(paths):
+            raise ValueError(f"image input {name!r}: {len(named_paths)} files for {len(paths)} images")
+    if not as_bytes and image_size is None:
+        raise ValueError("float signatures need the model image size (--size or --metadata)")
+    inputs = {}
+    for name, named_paths in files.items():
+        if as_bytes:
+            key = contract.FIRST_IMAGE_BYTES if name == contract.IMAGE_INPUT else contract.bytes_name(name)
+            inputs[key] = [open(p, "rb").read() for p in named_paths]
+        else:
+            inputs[name] = [images_lib.load_image(p, image_size) for p in named_paths]
     for name, values in (conditions or {}).items():
         values = np.asarray(values, np.float32)
         if values.ndim == 1:
@@ -95,20 +108,23 @@ def request_from_files(paths, signature_name, conditions=None, fmt="instances", 
 
 # ---- decoding responses --------------------------------------------------------------------
 def decode_response(response, output_name=None):
-    """REST response -> list of uint8 [H, W, 3] images.
+    """REST response -> list of uint8 images of one output, one per example.
 
     Handles ``predictions`` (row) and ``outputs`` (columnar), one or several outputs (then
     ``output_name`` picks one; default ``translated_bytes`` or ``translated``), PNG bytes as
-    ``{"b64": ...}`` or float arrays in [-1, 1].
+    ``{"b64": ...}`` or float arrays. IMAGE outputs come back as [H, W, 3]; MASK outputs as
+    [H, W, 1] (round(mask * 255), as the grayscale PNG of the ``*_bytes`` signature holds it).
     """
     if "error" in response:
         raise RuntimeError(f"TF Serving error: {response['error']}")
 
     def pick(value):
-        if isinstance(value, dict) and "b64" not in value:
-            name = output_name or next(n for n in ("translated_bytes", "translated") if n in value)
-            return value[name]
-        return value
+        if not (isinstance(value, dict) and "b64" not in value):
+            return value  # a single output comes without its name
+        name = output_name or next((n for n in DEFAULT_OUTPUTS if n in value), None)
+        if name not in value:
+            raise ValueError(f"response has outputs {sorted(value)}; pick one with output_name")
+        return value[name]
 
     if "predictions" in response:
         examples = [pick(p) for p in response["predictions"]]
@@ -119,9 +135,9 @@ def decode_response(response, output_name=None):
     result = []
     for example in examples:
         if isinstance(example, dict):
-            result.append(images_lib.decode_rgb(base64.b64decode(example["b64"])))
+            result.append(images_lib.decode_output(base64.b64decode(example["b64"])))
         else:
-            result.append(images_lib.to_pixels(example))
+            result.append(images_lib.output_pixels(example))
     return result
 
 
@@ -220,16 +236,29 @@ def parse_conditions(pairs, target=None):
     return conditions
 
 
+def parse_named_files(pairs):
+    """``["reference=a.jpg,b.png"]`` -> {"reference": ["a.jpg", "b.png"]}."""
+    files = {}
+    for pair in pairs or []:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            raise ValueError(f"image input must look like NAME=a.jpg,b.png, got {pair!r}")
+        files[name] = [p for p in text.split(",") if p]
+    return files
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="python -m stargan_tf.export.client",
         description="Print a TF Serving REST :predict body for image files.")
-    parser.add_argument("--images", required=True, help="comma-separated image files")
+    parser.add_argument("--images", required=True, help="comma-separated image files (the first image input)")
+    parser.add_argument("--image", action="append", default=[],
+                        help="NAME=file1,file2 for another image input (repeatable; one file per --images file)")
     parser.add_argument("--signature", default="serving_default", help="signature_name")
     parser.add_argument("--format", choices=("instances", "inputs"), default="instances",
                         help="row (instances) or columnar (inputs) request format")
     parser.add_argument("--bytes", action="store_true",
-                        help="send the encoded files as images_bytes (for *_bytes signatures)")
+                        help="send the encoded files as images_bytes / NAME_bytes (for *_bytes signatures)")
     parser.add_argument("--target", help="shortcut for --condition target=...")
     parser.add_argument("--condition", action="append", default=[],
                         help="NAME=v1,v2,... (repeatable; ';' separates per-image vectors)")
@@ -250,8 +279,9 @@ def main(argv=None):
     try:
         body = request_from_files(
             [p for p in args.images.split(",") if p], args.signature,
-            parse_conditions(args.condition, args.target), args.format, args.bytes, size)
-    except ValueError as error:
+            parse_conditions(args.condition, args.target), args.format, args.bytes, size,
+            images=parse_named_files(args.image))
+    except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     json.dump(body, sys.stdout, indent=args.indent)

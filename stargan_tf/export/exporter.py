@@ -8,9 +8,9 @@ import time
 import tensorflow as tf
 
 import stargan_tf
+from stargan_tf.export import contract
 from stargan_tf.export import report as report_lib
 from stargan_tf.export import saved_model as saved_model_lib
-from stargan_tf.export import signatures as signatures_lib
 from stargan_tf.export import tflite as tflite_lib
 from stargan_tf.export import verify as verify_lib
 from stargan_tf.export.errors import ExportError
@@ -33,25 +33,27 @@ def export_bundle(bundle, export_dir, version=None,
         version: positive int, or None for one past the highest existing version. An
             existing version is never overwritten (ExportError).
         tflite_quantizations: precisions among "float32", "float16", "dynamic_int8"; one
-            .tflite per endpoint and precision in ``<version>/tflite/``. () for none.
-        verify: compare the reloaded SavedModel with the Keras functions and each .tflite
+            .tflite per endpoint (unless it declares ``tflite=False``/a reason) and precision
+            in ``<version>/tflite/``. () for none.
+        verify: compare the reloaded SavedModel with the eager functions and each .tflite
             with the SavedModel; a failed check raises ExportError and leaves no version.
-        sample_images: inputs for verification: None (seeded noise), an array
+        sample_images: image inputs for verification: None (seeded noise), an array
             [N, H, W, 3] in [-1, 1], or a list of image paths.
-        tolerances: overrides of ``verify.DEFAULT_TOLERANCES`` entries.
+        tolerances: overrides of ``verify.DEFAULT_TOLERANCES`` entries for every endpoint
+            (an endpoint's own ``tolerances`` override these in turn).
         verbose: print the result table.
 
     Returns:
         The report dict, also written as ``<version>/export_report.json``.
     """
     try:
-        signatures_lib.validate_bundle(bundle)
+        contract.validate_bundle(bundle)
+        bounds = {e.name: verify_lib.endpoint_tolerances(e, tolerances) for e in bundle.endpoints}
     except ValueError as error:
         raise ExportError(f"cannot export bundle {bundle.model_name!r}: {error}") from error
     unknown = set(tflite_quantizations) - set(tflite_lib.PRECISIONS)
     if unknown:
         raise ExportError(f"unknown TFLite precisions {sorted(unknown)}; choose from {tflite_lib.PRECISIONS}")
-    tolerances = {**verify_lib.DEFAULT_TOLERANCES, **(tolerances or {})}
     export_dir = os.path.abspath(export_dir)
     model_dir = os.path.join(export_dir, bundle.model_name)
     version = saved_model_lib.choose_version(model_dir, version)
@@ -59,17 +61,16 @@ def export_bundle(bundle, export_dir, version=None,
     staging = saved_model_lib.make_staging_dir(model_dir, version)
     started = time.time()
     try:
-        report = _build(bundle, staging, version, final_path, tflite_quantizations, verify,
-                        sample_images, tolerances)
+        report = _build(bundle, staging, version, final_path, tflite_quantizations, verify, sample_images,
+                        {**verify_lib.DEFAULT_TOLERANCES, **(tolerances or {})}, bounds)
         report["seconds"] = round(time.time() - started, 2)
         report_lib.write(report, staging)
         if verbose:
             print(report_lib.table(report))
         if not report["passed"]:
             raise ExportError(
-                f"export verification failed for {bundle.model_name} version {version}: "
-                + "; ".join(f"{k}: {v}" for k, v in report["failures"].items())
-                + f" (no version written; tolerances: {tolerances})", report=report)
+                f"export verification failed for {bundle.model_name} version {version} (no version written): "
+                + "; ".join(f"{k}: {v}" for k, v in report["failures"].items()), report=report)
         saved_model_lib.publish(staging, model_dir, version)
     except BaseException:
         saved_model_lib.discard(staging)
@@ -78,7 +79,55 @@ def export_bundle(bundle, export_dir, version=None,
     return report
 
 
-def _build(bundle, staging, version, final_path, precisions, verify, sample_images, tolerances):
+def _convert(bundle, staging, precisions, report):
+    """Write the TFLite files into the report; returns {(endpoint, precision): path}."""
+    paths = {}
+    for endpoint in bundle.endpoints:
+        if endpoint.tflite_skipped:
+            continue
+        files = tflite_lib.convert_endpoint(bundle, endpoint, os.path.join(staging, TFLITE_DIR), precisions)
+        for precision, info in files.items():
+            paths[(endpoint.name, precision)] = info["path"]
+            report["tflite"].append({
+                "endpoint": endpoint.name,
+                "precision": precision,
+                "file": os.path.relpath(info["path"], staging),
+                "size_bytes": info["size_bytes"],
+                "ops": info["ops"],
+                "ops_by_subgraph": info["ops_by_subgraph"],
+                "signature": {"name": endpoint.name, **info["signature"]},
+                "passed": True,
+            })
+    return paths
+
+
+def _verify(bundle, staging, sample_images, bounds, tflite_paths, report):
+    """Run the checks of ``verify.py``; results and failures go into the report."""
+    inputs, report["samples"] = verify_lib.sample_inputs(bundle, sample_images)
+    loaded = tf.saved_model.load(staging)
+    checks, outputs = verify_lib.check_saved_model(loaded, bundle, inputs, bounds)
+    report["saved_model"]["checks"] = checks
+    for name, check in checks.items():
+        for output, result in check["outputs"].items():
+            if not result["passed"]:
+                report["failures"][f"saved_model:{name}:{output}"] = (
+                    f"max abs error vs eager translate {result['max_abs_error_vs_keras']:.3g} "
+                    f"(tolerance {check['tolerance']:g}), bytes vs float signature "
+                    f"{result['bytes_vs_float_max_levels']} levels (tolerance {check['bytes_tolerance_levels']})")
+    endpoints = {e.name: e for e in bundle.endpoints}
+    for entry in report["tflite"]:
+        name = entry["endpoint"]
+        result = verify_lib.check_tflite(tflite_paths[(name, entry["precision"])], endpoints[name],
+                                         entry["precision"], inputs[name], outputs[name], bounds[name])
+        entry.update(result)
+        for output, check in result["outputs"].items():
+            if not check["passed"]:
+                report["failures"][f"{entry['file']}:{output}"] = (
+                    f"max abs error {check['max_abs_error']:.3g}, PSNR {check['psnr_db']} dB vs SavedModel "
+                    f"(bounds {result['tolerance']}, finite={check['finite']}, shape ok={check['shape_ok']})")
+
+
+def _build(bundle, staging, version, final_path, precisions, verify, sample_images, tolerances, bounds):
     signatures = saved_model_lib.write_saved_model(bundle, staging)
     report = {
         "model_name": bundle.model_name,
@@ -88,49 +137,16 @@ def _build(bundle, staging, version, final_path, precisions, verify, sample_imag
         "versions": {"stargan_tf": stargan_tf.__version__, "tensorflow": tf.__version__},
         "image_size": [int(v) for v in bundle.image_size],
         "signatures": saved_model_lib.signature_summary(signatures),
+        "endpoints": {e.name: {"tolerances": bounds[e.name], "tflite": {"skipped": e.tflite_skipped}}
+                      for e in bundle.endpoints},
         "saved_model": {"size_bytes": _dir_size(staging)},
         "tflite": [],
         "verified": bool(verify),
         "tolerances": tolerances,
         "failures": {},
     }
-    tflite_files = {}
-    for endpoint in bundle.endpoints:
-        files = tflite_lib.convert_endpoint(bundle, endpoint, os.path.join(staging, TFLITE_DIR), precisions)
-        for precision, info in files.items():
-            tflite_files[(endpoint.name, precision)] = info["path"]
-            report["tflite"].append({
-                "endpoint": endpoint.name,
-                "precision": precision,
-                "file": os.path.relpath(info["path"], staging),
-                "size_bytes": info["size_bytes"],
-                "ops": info["ops"],
-                "signature": {"name": endpoint.name,
-                              "inputs": [signatures_lib.IMAGE_INPUT] + [c.name for c in endpoint.conditions],
-                              "outputs": [signatures_lib.OUTPUT]},
-                "passed": True,
-            })
+    tflite_paths = _convert(bundle, staging, precisions, report)
     if verify:
-        images, conditions, source = verify_lib.sample_inputs(bundle, sample_images)
-        report["samples"] = {"source": source, "count": int(len(images))}
-        loaded = tf.saved_model.load(staging)
-        checks, outputs = verify_lib.check_saved_model(loaded, bundle, images, conditions, tolerances)
-        report["saved_model"]["checks"] = checks
-        for name, check in checks.items():
-            if not check["passed"]:
-                report["failures"][f"saved_model:{name}"] = (
-                    f"max abs error vs Keras {check['max_abs_error_vs_keras']:.3g} "
-                    f"(tolerance {check['tolerance']:g}), bytes vs float signature "
-                    f"{check['bytes_vs_float_max_levels']} levels")
-        for entry in report["tflite"]:
-            endpoint = next(e for e in bundle.endpoints if e.name == entry["endpoint"])
-            result = verify_lib.check_tflite(
-                tflite_files[(endpoint.name, entry["precision"])], endpoint, entry["precision"], images,
-                conditions[endpoint.name], outputs[endpoint.name], tolerances)
-            entry.update(result)
-            if not result["passed"]:
-                report["failures"][entry["file"]] = (
-                    f"max abs error {result['max_abs_error']:.3g}, PSNR {result['psnr_db']} dB "
-                    f"vs SavedModel (bounds {result['tolerance']}, finite={result['finite']})")
+        _verify(bundle, staging, sample_images, bounds, tflite_paths, report)
     report["passed"] = not report["failures"]
     return report

@@ -49,11 +49,30 @@ def to_pixels(images):
     return np.round(np.clip((images + 1.0) * 127.5, 0.0, 255.0)).astype(np.uint8)
 
 
+def output_pixels(values):
+    """A float output -> uint8 levels as its ``*_bytes`` PNG holds them, by channel count:
+    ``[..., 3]`` is an IMAGE in [-1, 1], ``[..., 1]`` a MASK in [0, 1] (round(mask * 255))."""
+    values = np.asarray(values, dtype=np.float32)
+    if values.shape[-1] == 1:
+        return np.round(np.clip(values * 255.0, 0.0, 255.0)).astype(np.uint8)
+    return to_pixels(values)
+
+
 def encode_png(pixels):
-    """uint8 ``[h, w, 3]`` -> PNG bytes."""
+    """uint8 ``[h, w, 3]`` (RGB PNG) or ``[h, w, 1]`` (grayscale PNG) -> PNG bytes."""
+    pixels = np.asarray(pixels, dtype=np.uint8)
     buffer = io.BytesIO()
-    Image.fromarray(np.asarray(pixels, dtype=np.uint8)).save(buffer, format="PNG")
+    Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def decode_output(data):
+    """A ``*_bytes`` output PNG -> uint8 ``[h, w, 3]`` (IMAGE outputs, RGB) or ``[h, w, 1]``
+    (MASK outputs, written as 8-bit grayscale)."""
+    with Image.open(io.BytesIO(data)) as image:
+        if image.mode == "L":
+            return np.asarray(image, dtype=np.uint8)[..., None]
+    return decode_rgb(data)
 
 
 def load_image(path_or_bytes, size):

@@ -1,12 +1,25 @@
-"""Run an exported .tflite on image files and write the translations as PNGs.
+"""Run an exported .tflite on image files and write every output as a PNG.
 
     python -m stargan_tf.export.predict_tflite --tflite=export/stargan/1/tflite/translate_float16.tflite \\
         --images=a.jpg,b.png --target=1,0,1 --output_dir=out
+    python -m stargan_tf.export.predict_tflite --tflite=export/drit/1/tflite/translate_float32.tflite \\
+        --images=a.jpg --image reference=style.jpg --output_dir=out
+    python -m stargan_tf.export.predict_tflite --tflite=export/drit/1/tflite/sample_float32.tflite \\
+        --images=a.jpg --random_inputs=attribute --seed=3 --output_dir=out
 
-The file's signature says everything needed: its input names (``image`` and the condition
-names), H and W, and each condition's length. Images are decoded and resized as the
-``*_bytes`` serving signatures do (``images.py``). Uses ``ai_edge_litert`` only; no
-TensorFlow needed.
+The file's signature says what is needed, but not the inputs' kinds (a .tflite carries
+names and shapes only): inputs shaped [1, H, W, 3] are images, all others vectors of their
+per-example shape. ``--images`` feeds the image input named ``image`` (else the first by
+name), ``--image NAME=files`` the others; ``--condition NAME=...`` / ``--target`` give
+vectors; ``--random_inputs=NAME,...`` draws the named vectors from a standard normal (for
+NORMAL-kind codes), one draw per image, seeded by ``--seed``. A missing input is an error
+listing what the file needs. Outputs shaped [1, H, W, 1] are masks in [0, 1] and are written
+as 8-bit grayscale PNGs of round(mask * 255); [1, H, W, 3] outputs are images in [-1, 1].
+Output files: ``<stem>_<signature>.png`` for ``translated``, ``<stem>_<signature>_<output>.png``
+for the others, ``<stem>`` being the ``--images`` file's name.
+
+Images are decoded and resized as the ``*_bytes`` serving signatures do (``images.py``).
+Uses ``ai_edge_litert`` only; no TensorFlow needed.
 """
 
 import argparse
@@ -16,15 +29,23 @@ import sys
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
+from stargan_tf.export import contract
 from stargan_tf.export import images as images_lib
-from stargan_tf.export.client import parse_conditions
+from stargan_tf.export.client import parse_conditions, parse_named_files
 
-IMAGE_INPUT = "image"
-OUTPUT = "translated"
+MAIN_OUTPUT = "translated"
 
 
-class TFLiteTranslator:
-    """One signature of a .tflite generator, callable on batch-1 float arrays."""
+class TFLiteSignature:
+    """One signature of a .tflite file, called on one example at a time.
+
+    Attributes:
+        signature: its key.
+        inputs: {name: per-example shape (tuple)}.
+        image_inputs: names of the inputs shaped [1, H, W, 3], ``image`` first if present.
+        image_size: (H, W) of the first image input.
+        outputs: output names.
+    """
 
     def __init__(self, path, signature=None, num_threads=None):
         self.interpreter = Interpreter(model_path=path, num_threads=num_threads)
@@ -33,43 +54,98 @@ class TFLiteTranslator:
             if len(signatures) != 1:
                 raise ValueError(f"{path} has signatures {sorted(signatures)}; pick one with --signature")
             signature = next(iter(signatures))
+        if signature not in signatures:
+            raise ValueError(f"{path} has no signature {signature!r}; it has {sorted(signatures)}")
         self.signature = signature
         self.runner = self.interpreter.get_signature_runner(signature)
         details = self.runner.get_input_details()
-        if IMAGE_INPUT not in details:
-            raise ValueError(f"signature {signature!r} has no {IMAGE_INPUT!r} input: {sorted(details)}")
-        self.image_size = tuple(int(v) for v in details[IMAGE_INPUT]["shape"][1:3])
-        self.conditions = {k: int(d["shape"][-1]) for k, d in details.items() if k != IMAGE_INPUT}
+        self.inputs = {k: tuple(int(d) for d in v["shape"][1:]) for k, v in details.items()}
+        images = [k for k, shape in self.inputs.items() if len(shape) == 3 and shape[-1] == 3]
+        if not images:
+            raise ValueError(f"signature {signature!r} has no image input ([1, H, W, 3]): {self.inputs}")
+        self.image_inputs = sorted(images, key=lambda k: (k != contract.IMAGE_INPUT, k))
+        self.image_size = self.inputs[self.image_inputs[0]][:2]
+        self.outputs = sorted(self.runner.get_output_details())
 
-    def __call__(self, image, conditions):
-        """image float32 [H, W, 3] in [-1, 1], conditions {name: [size]} -> [H, W, 3]."""
-        missing = sorted(set(self.conditions) - set(conditions))
+    def __call__(self, feeds):
+        """{input name: one example (without the batch axis)} -> {output name: one example}."""
+        missing = sorted(set(self.inputs) - set(feeds))
         if missing:
-            raise ValueError(f"missing conditions {missing}; this model needs "
-                             + ", ".join(f"--condition {k}=<{n} values>" for k, n in self.conditions.items()))
-        feeds = {IMAGE_INPUT: np.asarray(image, np.float32)[None]}
-        for name, size in self.conditions.items():
-            values = np.asarray(conditions[name], np.float32).reshape(-1)
-            if values.size != size:
-                raise ValueError(f"condition {name!r} needs {size} values, got {values.size}")
-            feeds[name] = values[None]
-        return self.runner(**feeds)[OUTPUT][0]
+            raise ValueError(f"missing inputs {missing}; signature {self.signature!r} needs "
+                             + ", ".join(f"{k} {list(s)}" for k, s in self.inputs.items()))
+        batch = {}
+        for name, shape in self.inputs.items():
+            values = np.asarray(feeds[name], np.float32)
+            if values.size != int(np.prod(shape)):
+                raise ValueError(f"input {name!r} needs per-example shape {list(shape)} "
+                                 f"({int(np.prod(shape))} values), got {values.size}")
+            batch[name] = values.reshape((1,) + shape)
+        return {k: v[0] for k, v in self.runner(**batch).items()}
 
 
-def translate_files(tflite, paths, conditions, output_dir, signature=None, num_threads=None):
-    """Translate each image file; returns the written PNG paths."""
-    model = TFLiteTranslator(tflite, signature, num_threads)
+def _file_name(stem, signature, output):
+    suffix = "" if output == MAIN_OUTPUT else f"_{output}"
+    return f"{stem}_{signature}{suffix}.png"
+
+
+def _feeds(model, paths, images, conditions, random_inputs, seed):
+    """Per image file, {input name: one example}; raises ValueError naming what is missing."""
+    image_files = {model.image_inputs[0]: list(paths), **images}
+    vectors = [k for k in model.inputs if k not in model.image_inputs]
+    unknown = sorted((set(image_files) - set(model.image_inputs))
+                     | ((set(conditions) | set(random_inputs)) - set(vectors)))
+    if unknown:
+        raise ValueError(f"{unknown} are not inputs of {model.signature!r}: images {model.image_inputs} "
+                         f"(--images feeds {model.image_inputs[0]!r}), vectors {vectors}")
+    both = sorted(set(conditions) & set(random_inputs))
+    if both:
+        raise ValueError(f"{both} given as values and as --random_inputs; choose one")
+    missing = [k for k in model.image_inputs if k not in image_files] + [
+        k for k in vectors if k not in conditions and k not in random_inputs]
+    if missing:
+        needs = [f"--image {k}=<files>" for k in model.image_inputs if k in missing] + [
+            f"--condition {k}=<{int(np.prod(model.inputs[k]))} values> (or --random_inputs={k})"
+            for k in vectors if k in missing]
+        raise ValueError(f"missing inputs {missing}; this signature needs " + ", ".join(needs))
+    for name, files in image_files.items():
+        if len(files) != len(paths):
+            raise ValueError(f"input {name!r}: {len(files)} files for {len(paths)} --images")
+    for name, values in conditions.items():
+        if np.ndim(values) == 2 and len(values) != len(paths):
+            raise ValueError(f"input {name!r}: {len(values)} vectors for {len(paths)} --images")
+    rng = np.random.default_rng(seed)
+    examples = []
+    for i in range(len(paths)):
+        feeds = {k: images_lib.load_image(files[i], model.image_size) for k, files in image_files.items()}
+        for name, values in conditions.items():
+            feeds[name] = values[i] if np.ndim(values) == 2 else values  # one row per image (';')
+        feeds.update({k: rng.standard_normal(model.inputs[k]) for k in random_inputs})
+        examples.append(feeds)
+    return examples
+
+
+def translate_files(tflite, paths, conditions, output_dir, signature=None, num_threads=None,
+                    images=None, random_inputs=(), seed=0):
+    """Run the signature on each image file; returns the written PNG paths.
+
+    Args:
+        paths: files for the first image input (``image``).
+        conditions: {vector input: values (one vector for all images, or one row per image)}.
+        images: {other image input: files, one per path}.
+        random_inputs: vector inputs drawn from a standard normal seeded by ``seed``.
+    """
+    model = TFLiteSignature(tflite, signature, num_threads)
+    examples = _feeds(model, paths, dict(images or {}), conditions, list(random_inputs), seed)
     os.makedirs(output_dir, exist_ok=True)
     written = []
-    for i, path in enumerate(paths):
-        image = images_lib.load_image(path, model.image_size)
-        per_image = {k: (v[i] if np.ndim(v) == 2 else v) for k, v in conditions.items()}
-        translated = model(image, per_image)
+    for path, feeds in zip(paths, examples):
         stem = os.path.splitext(os.path.basename(path))[0]
-        out = os.path.join(output_dir, f"{stem}_{model.signature}.png")
-        with open(out, "wb") as f:
-            f.write(images_lib.encode_png(images_lib.to_pixels(translated)))
-        written.append(out)
+        results = model(feeds)
+        for name in model.outputs:
+            out = os.path.join(output_dir, _file_name(stem, model.signature, name))
+            with open(out, "wb") as f:
+                f.write(images_lib.encode_png(images_lib.output_pixels(results[name])))
+            written.append(out)
     return written
 
 
@@ -77,19 +153,25 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m stargan_tf.export.predict_tflite",
                                      description="Translate image files with a .tflite generator.")
     parser.add_argument("--tflite", required=True, help="the .tflite file")
-    parser.add_argument("--images", required=True, help="comma-separated image files")
+    parser.add_argument("--images", required=True, help="comma-separated image files (the `image` input)")
+    parser.add_argument("--image", action="append", default=[],
+                        help="NAME=file1,file2 for another image input (repeatable; one file per --images file)")
     parser.add_argument("--output_dir", required=True, help="where the PNGs go")
     parser.add_argument("--target", help="shortcut for --condition target=...")
     parser.add_argument("--condition", action="append", default=[],
                         help="NAME=v1,v2,... (repeatable; ';' separates per-image vectors)")
+    parser.add_argument("--random_inputs", default="",
+                        help="comma-separated vector inputs to draw from a standard normal (NORMAL codes)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of --random_inputs")
     parser.add_argument("--signature", help="signature key if the file has several")
     parser.add_argument("--num_threads", type=int, default=None)
     args = parser.parse_args(argv)
     try:
-        written = translate_files(args.tflite, [p for p in args.images.split(",") if p],
-                                  parse_conditions(args.condition, args.target), args.output_dir,
-                                  args.signature, args.num_threads)
-    except ValueError as error:
+        written = translate_files(
+            args.tflite, [p for p in args.images.split(",") if p], parse_conditions(args.condition, args.target),
+            args.output_dir, args.signature, args.num_threads, images=parse_named_files(args.image),
+            random_inputs=[n for n in args.random_inputs.split(",") if n], seed=args.seed)
+    except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     for path in written:

@@ -34,19 +34,30 @@ def _number(value, spec):
     return f"{value:.1f}" if spec == "psnr" else f"{value:.2e}"
 
 
+def _result(passed):
+    return "ok" if passed else "FAIL"
+
+
 def table(report):
-    """A plain-text summary: one row per SavedModel endpoint and per .tflite file."""
-    rows = [("artifact", "size", "max abs err", "PSNR dB", "result")]
+    """A plain-text summary: one row per (SavedModel endpoint, output), per (.tflite file,
+    output), and per endpoint whose TFLite conversion was skipped, with the reason."""
+    rows = [("artifact", "output", "size", "max abs err", "PSNR dB", "result")]
+    size = f"{report['saved_model']['size_bytes']:,} B"
     for name, check in sorted(report["saved_model"].get("checks", {}).items()):
-        rows.append((f"saved_model:{name} vs keras", f"{report['saved_model']['size_bytes']:,} B",
-                     _number(check["max_abs_error_vs_keras"], "err"), "-",
-                     ("ok" if check["passed"] else "FAIL") + f" (bytes sig {check['bytes_vs_float_max_levels']} lvl)"))
+        for output, result in check["outputs"].items():
+            rows.append((f"saved_model:{name} vs eager", output, size,
+                         _number(result["max_abs_error_vs_keras"], "err"), "-",
+                         _result(result["passed"]) + f" (bytes sig {result['bytes_vs_float_max_levels']} lvl)"))
     for entry in report["tflite"]:
-        verified = "max_abs_error" in entry
-        rows.append((entry["file"], f"{entry['size_bytes']:,} B",
-                     _number(entry.get("max_abs_error"), "err") if verified else "-",
-                     _number(entry.get("psnr_db"), "psnr") if verified else "-",
-                     ("ok" if entry["passed"] else "FAIL") if verified else "not verified"))
+        for output in entry["signature"]["outputs"]:
+            result = entry.get("outputs", {}).get(output)
+            rows.append((entry["file"], output, f"{entry['size_bytes']:,} B",
+                         _number(result["max_abs_error"], "err") if result else "-",
+                         _number(result["psnr_db"], "psnr") if result else "-",
+                         _result(result["passed"]) if result else "not verified"))
+    for name, endpoint in sorted(report["endpoints"].items()):
+        if endpoint["tflite"]["skipped"]:
+            rows.append((f"tflite:{name}", "-", "-", "-", "-", f"skipped: {endpoint['tflite']['skipped']}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

@@ -14,6 +14,7 @@ import tempfile
 
 import tensorflow as tf
 
+from stargan_tf.export import contract
 from stargan_tf.export import signatures as signatures_lib
 from stargan_tf.export.errors import ExportError
 
@@ -76,7 +77,7 @@ def write_saved_model(bundle, path):
     asset = os.path.join(path, METADATA_ASSET)
     os.makedirs(os.path.dirname(asset), exist_ok=True)
     with open(asset, "w") as f:
-        json.dump(signatures_lib.describe(bundle), f, indent=2, sort_keys=True)
+        json.dump(contract.describe(bundle), f, indent=2, sort_keys=True)
     return signatures
 
 

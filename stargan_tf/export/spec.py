@@ -1,61 +1,132 @@
-"""What a system hands the exporter: its generator's serving functions, nothing more.
+"""What a system hands the exporter: typed declarations of its serving functions.
 
 The exporter (``stargan_tf.export``) knows nothing of any particular system: each system
-describes its translation directions as ``ServingEndpoint`` objects and the exporter turns
-them into TF Serving signatures and TFLite files.
+declares its translation directions as ``ServingEndpoint`` objects, each with typed inputs
+(``ServingInput``: images and vectors) and named outputs (``ServingOutput``: images and
+masks), and the exporter turns them into TF Serving signatures and TFLite files. The kinds
+say how values are checked in the serving graph, encoded in the ``*_bytes`` signatures and
+drawn when the exporter verifies its files. No TensorFlow here: systems import this module.
 """
 
 import dataclasses
 from typing import Callable, Mapping, Sequence
 
-# How the values of a condition vector are meant to be chosen; the exporter uses it to
-# validate inputs and to draw example inputs when it verifies exported files.
-BINARY = "binary"          # each entry 0 or 1 (multi-label attributes, e.g. CelebA)
-ONE_HOT = "one_hot"        # exactly one entry is 1 (single-label classes, e.g. RaFD)
-CONTINUOUS = "continuous"  # any value in [minimum, maximum] (noise, style codes)
+# Image kinds. Inputs: IMAGE only. Outputs: IMAGE or MASK.
+IMAGE = "image"  # float32 [batch, H, W, 3] in [-1, 1] (the bundle's image_size)
+MASK = "mask"    # float32 [batch, H, W, 1] in [0, 1] (attention maps, inpainting masks)
+
+# Vector kinds: how the values of a vector input are meant to be chosen.
+BINARY = "binary"          # each entry minimum or maximum (multi-label attributes, e.g. CelebA)
+ONE_HOT = "one_hot"        # exactly one entry at maximum (single-label classes, e.g. RaFD)
+CONTINUOUS = "continuous"  # any value in [minimum, maximum] (interpolated attributes)
+NORMAL = "normal"          # any finite value, drawn from N(0, 1) (latent / attribute codes)
+
+VECTOR_KINDS = (BINARY, ONE_HOT, CONTINUOUS, NORMAL)
+INPUT_KINDS = (IMAGE,) + VECTOR_KINDS
+OUTPUT_KINDS = (IMAGE, MASK)
+# Kinds whose per-example shape may have more than one axis (e.g. N candidate codes (N, z)):
+# BINARY and ONE_HOT are label rows, with entry names.
+MULTI_AXIS_KINDS = (CONTINUOUS, NORMAL)
+# Kinds whose values are range-checked against minimum / maximum.
+BOUNDED_KINDS = (BINARY, ONE_HOT, CONTINUOUS)
 
 
 @dataclasses.dataclass(frozen=True)
-class Condition:
-    """One conditioning input of a generator besides the image (a serving signature input).
+class ServingInput:
+    """One input of a serving function (a signature input of the same name).
 
     Attributes:
-        name: the signature input name, saying what it is (``target``, ``style``, ...).
-        size: length of the per-example vector; the input is float32 ``[batch, size]``.
-        kind: ``BINARY``, ``ONE_HOT`` or ``CONTINUOUS``.
-        minimum, maximum: the allowed value range, checked inside the serving graph.
-        names: optional names of the entries (selected attributes, class names).
+        name: the signature input name, saying what it is (``image``, ``reference``,
+            ``target``, ``attribute``).
+        kind: ``IMAGE`` or one of ``VECTOR_KINDS``.
+        shape: per-example shape: ``()`` for IMAGE (the bundle's (H, W, 3)); ``(size,)``
+            for vectors; several axes (e.g. ``(N, z)``) for CONTINUOUS and NORMAL.
+        minimum, maximum: the allowed value range of BINARY, ONE_HOT and CONTINUOUS inputs,
+            checked inside the serving graph (IMAGE and NORMAL keep the defaults).
+        names: optional names of the entries of a 1-D vector (attributes, class names).
         description: one line for the README / metadata.
     """
 
     name: str
-    size: int
-    kind: str = BINARY
+    kind: str = IMAGE
+    shape: tuple = ()
     minimum: float = 0.0
     maximum: float = 1.0
     names: Sequence[str] = ()
     description: str = ""
 
+    @property
+    def size(self):
+        """Length of the last axis of a vector input."""
+        return int(self.shape[-1])
+
+
+def Condition(name, size, kind=BINARY, minimum=0.0, maximum=1.0, names=(), description=""):  # noqa: N802
+    """A 1-D vector input ``[batch, size]`` (the conditioning label of StarGAN-like systems)."""
+    return ServingInput(name, kind, (int(size),), minimum, maximum, tuple(names), description)
+
+
+@dataclasses.dataclass(frozen=True)
+class ServingOutput:
+    """One output of a serving function.
+
+    Attributes:
+        name: the signature output name (``translated``, ``mask``, ``heatmap``); the
+            ``*_bytes`` signatures name it ``<name>_bytes``.
+        kind: ``IMAGE`` (float32 [batch, H, W, 3] in [-1, 1], RGB PNG in ``*_bytes``) or
+            ``MASK`` (float32 [batch, H, W, 1] in [0, 1], 8-bit grayscale PNG of
+            round(mask * 255) in ``*_bytes``).
+        description: one line for the README / metadata.
+    """
+
+    name: str
+    kind: str = IMAGE
+    description: str = ""
+
 
 @dataclasses.dataclass(frozen=True)
 class ServingEndpoint:
-    """One translation direction of a generator.
+    """One serving function of a generator (a translation direction, a sampler, ...).
 
     Attributes:
         name: signature name (``translate`` for single-direction systems, ``a2b``/``b2a``
             for two-domain ones). The first endpoint of a bundle becomes ``serving_default``.
-        translate: ``translate(image, **conditions) -> translated``; ``image`` is float32
-            NHWC in [-1, 1] at ``image_size``, each condition a float32 ``[batch, size]``
-            tensor named as in ``conditions``; returns float32 NHWC in [-1, 1]. Must be
-            traceable by ``tf.function`` with a dynamic batch dimension.
-        conditions: the conditioning inputs, in order.
+        translate: called with one keyword argument per input, named as in ``inputs``
+            (images float32 NHWC in [-1, 1] at the bundle's image_size, vectors float32
+            ``[batch, *shape]``); returns a tensor when there is exactly one output, else
+            ``{output name: tensor}``. Must be traceable by ``tf.function`` with a dynamic
+            batch dimension.
+        inputs: at least one IMAGE input; the first IMAGE input sets the batch size.
+        outputs: at least one output.
+        tflite: True, or False / a reason string: SavedModel only (the reason goes into
+            the export report), e.g. for an op the TFLite builtins lack.
+        tolerances: overrides of ``verify.DEFAULT_TOLERANCES`` for this endpoint (after the
+            exporter's own ``tolerances`` argument).
         description: one line for the README / metadata.
     """
 
     name: str
     translate: Callable
-    conditions: Sequence[Condition] = ()
+    inputs: Sequence[ServingInput] = (ServingInput("image"),)
+    outputs: Sequence[ServingOutput] = (ServingOutput("translated"),)
+    tflite: bool | str = True
+    tolerances: Mapping[str, float] = dataclasses.field(default_factory=dict)
     description: str = ""
+
+    @property
+    def image_inputs(self):
+        return [i for i in self.inputs if i.kind == IMAGE]
+
+    @property
+    def vector_inputs(self):
+        return [i for i in self.inputs if i.kind != IMAGE]
+
+    @property
+    def tflite_skipped(self):
+        """None when the endpoint gets TFLite files, else why not."""
+        if self.tflite is True:
+            return None
+        return self.tflite or "disabled by the endpoint (no reason given)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +136,7 @@ class ServingBundle:
     Attributes:
         model_name: the TF Serving model name (``stargan``, ``ugatit``, ...).
         image_size: (height, width) the generator is exported at.
-        endpoints: the translation directions; the first is ``serving_default``.
+        endpoints: the serving functions; the first is ``serving_default``.
         trackables: the Keras models whose variables the SavedModel must hold.
         metadata: JSON-serialisable facts a client can read back (domain names, flags).
     """

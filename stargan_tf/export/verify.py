@@ -1,12 +1,18 @@
-"""Export-time checks: the reloaded SavedModel against the Keras function, the bytes
-signature against the float one, and every .tflite file against the SavedModel.
+"""Export-time checks, for every endpoint and every output: the reloaded SavedModel against
+the eager ``translate``, the bytes signature against the float one, and every .tflite file
+against the SavedModel.
 
-Tolerances (outputs are tanh images in [-1, 1], so 2.0 is peak-to-peak):
+Tolerances: ``DEFAULT_TOLERANCES``, overridden by the exporter's ``tolerances`` argument, then
+by the endpoint's own ``tolerances``. They are stated for IMAGE outputs (tanh images in
+[-1, 1], so 2.0 is peak-to-peak); MASK outputs ([0, 1]) use the same numbers, with PSNR
+computed over their peak-to-peak of 1.0, so a dB bound means the same number of 8-bit levels
+of RMS error for both kinds and the max-abs bounds are twice as strict in levels for masks:
 
 * ``saved_model_max_abs`` 1e-4: the reloaded graph runs the same kernels as the eager Keras
   call; only Grappler rewrites (fused ops, reordered sums) separate them, which moves
-  float32 results by ~1e-6 (measured 0.0 on toy and paper generators). 1e-4 is two orders above that and still a fortieth of one
-  8-bit level (2 / 255 = 7.8e-3), so anything it lets through is invisible in a PNG.
+  float32 results by ~1e-6 (measured 0.0 on toy and paper generators). 1e-4 is two orders
+  above that and still a fortieth of one 8-bit level (2 / 255 = 7.8e-3), so anything it
+  lets through is invisible in a PNG.
 * ``bytes_max_levels`` 1: the ``*_bytes`` signature must give the same 8-bit pixels as the
   float signature on the same (PNG-lossless) input, up to a rounding flip at .5.
 * ``float32_max_abs`` 1e-3: TFLite/XNNPACK float32 kernels accumulate in another order
@@ -23,6 +29,10 @@ Tolerances (outputs are tanh images in [-1, 1], so 2.0 is peak-to-peak):
   is normal (37 dB, max error 0.18 on the random-weight paper generator) and whether that
   is acceptable is a product decision, made from the report.
   Non-finite outputs or a wrong output shape still fail.
+
+Sample inputs: every IMAGE input gets the sample images (seeded noise or the given ones),
+rolled by its position among the image inputs so that a second image (``reference``) differs
+from the first; vectors are drawn by kind from one seeded generator (NORMAL: standard normal).
 """
 
 import math
@@ -30,13 +40,14 @@ import os
 
 import numpy as np
 import tensorflow as tf
-from ai_edge_litert.interpreter import Interpreter
 
+from stargan_tf.export import contract
 from stargan_tf.export import images as images_lib
 from stargan_tf.export import signatures as signatures_lib
 from stargan_tf.export import spec as spec_lib
+from stargan_tf.export.predict_tflite import TFLiteSignature
 
-PEAK_TO_PEAK = 2.0
+PEAK_TO_PEAK = {spec_lib.IMAGE: 2.0, spec_lib.MASK: 1.0}
 DEFAULT_TOLERANCES = {
     "saved_model_max_abs": 1e-4,
     "bytes_max_levels": 1,
@@ -46,127 +57,158 @@ DEFAULT_TOLERANCES = {
 }
 
 
+def endpoint_tolerances(endpoint, overrides=None):
+    """DEFAULT_TOLERANCES, then the exporter's ``overrides``, then the endpoint's own."""
+    merged = {**DEFAULT_TOLERANCES, **(overrides or {}), **dict(endpoint.tolerances)}
+    unknown = sorted(set(merged) - set(DEFAULT_TOLERANCES))
+    if unknown:
+        raise ValueError(f"unknown tolerances {unknown} for endpoint {endpoint.name!r}; "
+                         f"choose from {sorted(DEFAULT_TOLERANCES)}")
+    return merged
+
+
 def max_abs_error(a, b):
     return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
 
 
-def psnr(a, b, peak_to_peak=PEAK_TO_PEAK):
+def psnr(a, b, peak_to_peak):
     """PSNR in dB; None when the arrays are identical (infinite PSNR)."""
     mse = float(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2))
     return None if mse == 0.0 else 10.0 * math.log10(peak_to_peak ** 2 / mse)
 
 
-def sample_conditions(condition, count, rng):
-    """``count`` valid vectors for a condition, drawn as its kind says."""
-    low, high, size = float(condition.minimum), float(condition.maximum), int(condition.size)
-    if condition.kind == spec_lib.ONE_HOT:
-        values = np.full((count, size), low, np.float32)
-        values[np.arange(count), rng.integers(0, size, count)] = high
+def sample_vectors(spec, count, rng):
+    """``count`` valid values [count, *shape] for a vector input, drawn as its kind says."""
+    low, high = float(spec.minimum), float(spec.maximum)
+    shape = (count,) + tuple(int(d) for d in spec.shape)
+    if spec.kind == spec_lib.ONE_HOT:
+        values = np.full(shape, low, np.float32)
+        values[np.arange(count), rng.integers(0, spec.size, count)] = high
         return values
-    if condition.kind == spec_lib.BINARY:
-        return np.where(rng.integers(0, 2, (count, size)) == 1, high, low).astype(np.float32)
-    return rng.uniform(low, high, (count, size)).astype(np.float32)
+    if spec.kind == spec_lib.BINARY:
+        return np.where(rng.integers(0, 2, shape) == 1, high, low).astype(np.float32)
+    if spec.kind == spec_lib.NORMAL:
+        return rng.standard_normal(shape).astype(np.float32)
+    return rng.uniform(low, high, shape).astype(np.float32)
+
+
+def _sample_images(bundle, sample_images, count, rng, seed):
+    size = tuple(int(v) for v in bundle.image_size)
+    if sample_images is None:
+        images = rng.uniform(-1.0, 1.0, (count,) + size + (3,)).astype(np.float32)
+        return images, f"uniform noise in [-1, 1], seed {seed}"
+    if isinstance(sample_images, (list, tuple)) and all(
+            isinstance(s, (str, bytes, bytearray, os.PathLike)) for s in sample_images):
+        return np.stack([images_lib.load_image(s, size) for s in sample_images]), f"{len(sample_images)} image files"
+    images = np.asarray(sample_images, np.float32)
+    if images.ndim != 4 or images.shape[1:] != size + (3,):
+        raise ValueError(f"sample_images must be [N, {size[0]}, {size[1]}, 3], got {images.shape}")
+    return images, "sample_images array"
 
 
 def sample_inputs(bundle, sample_images=None, count=2, seed=0):
-    """Images float32 [N, H, W, 3] in [-1, 1] and, per endpoint, its condition arrays.
+    """({endpoint: {input name: array [N, ...]}}, {"source": of the images, "count": N}).
 
     ``sample_images``: None (seeded uniform noise in [-1, 1]), an array [N, H, W, 3] in
     [-1, 1], or a list of image file paths / encoded bytes (read like ``*_bytes`` does).
     """
     rng = np.random.default_rng(seed)
-    size = tuple(int(v) for v in bundle.image_size)
-    if sample_images is None:
-        images = rng.uniform(-1.0, 1.0, (count,) + size + (3,)).astype(np.float32)
-        source = f"uniform noise in [-1, 1], seed {seed}"
-    elif isinstance(sample_images, (list, tuple)) and all(
-            isinstance(s, (str, bytes, bytearray, os.PathLike)) for s in sample_images):
-        images = np.stack([images_lib.load_image(s, size) for s in sample_images])
-        source = f"{len(sample_images)} image files"
-    else:
-        images = np.asarray(sample_images, np.float32)
-        if images.ndim != 4 or images.shape[1:] != size + (3,):
-            raise ValueError(f"sample_images must be [N, {size[0]}, {size[1]}, 3], got {images.shape}")
-        source = "sample_images array"
-    conditions = {
-        e.name: {c.name: sample_conditions(c, len(images), rng) for c in e.conditions}
-        for e in bundle.endpoints
-    }
-    return images, conditions, source
+    images, source = _sample_images(bundle, sample_images, count, rng, seed)
+    inputs = {}
+    for endpoint in bundle.endpoints:
+        feeds = {spec.name: np.roll(images, shift, axis=0) for shift, spec in enumerate(endpoint.image_inputs)}
+        feeds.update({spec.name: sample_vectors(spec, len(images), rng) for spec in endpoint.vector_inputs})
+        inputs[endpoint.name] = {spec.name: feeds[spec.name] for spec in endpoint.inputs}
+    return inputs, {"source": source, "count": int(len(images))}
 
 
-def keras_outputs(endpoint, images, conditions):
-    """The endpoint's translate function called eagerly (the reference)."""
-    out = endpoint.translate(tf.constant(images), **{k: tf.constant(v) for k, v in conditions.items()})
-    return np.asarray(out, np.float32)
+def reference_outputs(endpoint, feeds, image_size):
+    """The endpoint's translate called eagerly (the reference): {output name: array}."""
+    result = endpoint.translate(**{k: tf.constant(v) for k, v in feeds.items()})
+    return {k: v.numpy() for k, v in signatures_lib.outputs_of(endpoint, result, image_size).items()}
 
 
-def check_saved_model(loaded, bundle, images, conditions, tolerances):
-    """Per endpoint: reloaded SavedModel vs Keras, and bytes vs float signature.
+def _bytes_vs_float_levels(loaded, endpoint, feeds):
+    """{output: max 8-bit level difference} between the bytes and the float signature on
+    lossless PNGs of the 8-bit version of the images, so both see identical pixels."""
+    float_feeds, bytes_feeds = dict(feeds), dict(feeds)
+    names = contract.bytes_input_names(endpoint)
+    for spec in endpoint.image_inputs:
+        pixels = images_lib.to_pixels(feeds[spec.name])
+        float_feeds[spec.name] = images_lib.to_model_range(pixels)
+        bytes_feeds[spec.name] = [images_lib.encode_png(p) for p in pixels]
+    from_float = loaded.signatures[endpoint.name](**{k: tf.constant(v) for k, v in float_feeds.items()})
+    from_bytes = loaded.signatures[contract.bytes_name(endpoint.name)](
+        **{names[k]: tf.constant(v) for k, v in bytes_feeds.items()})
+    levels = {}
+    for output in endpoint.outputs:
+        encoded = from_bytes[contract.bytes_name(output.name)].numpy()
+        decoded = np.stack([images_lib.decode_output(b) for b in encoded]).astype(np.int32)
+        expected = images_lib.output_pixels(from_float[output.name].numpy()).astype(np.int32)
+        levels[output.name] = int(np.max(np.abs(decoded - expected))) if decoded.size else 0
+    return levels
 
-    Returns ({endpoint: check dict}, {endpoint: SavedModel outputs}).
+
+def check_saved_model(loaded, bundle, inputs, tolerances):
+    """Per endpoint and output: reloaded SavedModel vs eager translate, bytes vs float signature.
+
+    ``tolerances``: {endpoint: merged tolerances}. Returns ({endpoint: check dict},
+    {endpoint: {output: SavedModel outputs}}).
     """
     checks, outputs = {}, {}
     for endpoint in bundle.endpoints:
-        conds = conditions[endpoint.name]
-        reference = keras_outputs(endpoint, images, conds)
-        signature = loaded.signatures[endpoint.name]
-        served = signature(image=tf.constant(images), **conds)[signatures_lib.OUTPUT].numpy()
-        outputs[endpoint.name] = served
-        error = max_abs_error(served, reference)
-
-        # Bytes path: lossless PNG of the 8-bit version of the images, so both signatures
-        # see identical pixels.
-        pixels = images_lib.to_pixels(images)
-        encoded = [images_lib.encode_png(p) for p in pixels]
-        from_bytes = loaded.signatures[signatures_lib.bytes_name(endpoint.name)](
-            images_bytes=tf.constant(encoded), **conds)[signatures_lib.BYTES_OUTPUT].numpy()
-        decoded = np.stack([images_lib.decode_rgb(b) for b in from_bytes]).astype(np.int32)
-        from_float = signature(image=tf.constant(images_lib.to_model_range(pixels)), **conds)
-        expected = images_lib.to_pixels(from_float[signatures_lib.OUTPUT].numpy()).astype(np.int32)
-        levels = int(np.max(np.abs(decoded - expected))) if decoded.size else 0
-
+        feeds, bounds = inputs[endpoint.name], tolerances[endpoint.name]
+        reference = reference_outputs(endpoint, feeds, bundle.image_size)
+        served = loaded.signatures[endpoint.name](**{k: tf.constant(v) for k, v in feeds.items()})
+        outputs[endpoint.name] = {k: v.numpy() for k, v in served.items()}
+        levels = _bytes_vs_float_levels(loaded, endpoint, feeds)
+        per_output = {}
+        for output in endpoint.outputs:
+            error = max_abs_error(outputs[endpoint.name][output.name], reference[output.name])
+            per_output[output.name] = {
+                "max_abs_error_vs_keras": error,
+                "bytes_vs_float_max_levels": levels[output.name],
+                "passed": bool(error <= bounds["saved_model_max_abs"]
+                               and levels[output.name] <= bounds["bytes_max_levels"]),
+            }
         checks[endpoint.name] = {
-            "max_abs_error_vs_keras": error,
-            "tolerance": tolerances["saved_model_max_abs"],
-            "bytes_vs_float_max_levels": levels,
-            "bytes_tolerance_levels": tolerances["bytes_max_levels"],
-            "passed": bool(error <= tolerances["saved_model_max_abs"]
-                           and levels <= tolerances["bytes_max_levels"]),
+            "tolerance": bounds["saved_model_max_abs"],
+            "bytes_tolerance_levels": bounds["bytes_max_levels"],
+            "outputs": per_output,
+            "passed": all(c["passed"] for c in per_output.values()),
         }
     return checks, outputs
 
 
-def run_tflite(path, signature_key, images, conditions, num_threads=None):
-    """Run a batch-1 .tflite signature on each example; returns [N, H, W, 3]."""
-    interpreter = Interpreter(model_path=path, num_threads=num_threads)
-    runner = interpreter.get_signature_runner(signature_key)
-    outputs = []
-    for i in range(len(images)):
-        feeds = {signatures_lib.IMAGE_INPUT: images[i:i + 1]}
-        feeds.update({k: v[i:i + 1] for k, v in conditions.items()})
-        outputs.append(runner(**feeds)[signatures_lib.OUTPUT][0])
-    return np.stack(outputs)
+def run_tflite(path, signature_key, feeds, num_threads=None):
+    """Run a batch-1 .tflite signature on each example; returns {output: [N, ...]}."""
+    model = TFLiteSignature(path, signature_key, num_threads)
+    count = len(next(iter(feeds.values())))
+    results = [model({k: v[i] for k, v in feeds.items()}) for i in range(count)]
+    return {name: np.stack([r[name] for r in results]) for name in model.outputs}
 
 
-def check_tflite(path, endpoint, precision, images, conditions, reference, tolerances):
-    """One .tflite file vs the SavedModel outputs ``reference``."""
-    result = run_tflite(path, endpoint.name, images, conditions)
-    finite = bool(np.all(np.isfinite(result)))
-    shape_ok = result.shape == reference.shape
-    error = max_abs_error(result, reference) if finite and shape_ok else float("nan")
-    quality = psnr(result, reference) if finite and shape_ok else float("nan")
+def check_tflite(path, endpoint, precision, feeds, reference, tolerances):
+    """One .tflite file vs the SavedModel outputs ``reference`` ({output: array})."""
+    results = run_tflite(path, endpoint.name, feeds)
     bound_max = tolerances.get(f"{precision}_max_abs")
     bound_psnr = tolerances.get(f"{precision}_min_psnr")
-    passed = finite and shape_ok
-    if passed and bound_max is not None:
-        passed = error <= bound_max
-    if passed and bound_psnr is not None:
-        passed = quality is None or quality >= bound_psnr
+    per_output = {}
+    for output in endpoint.outputs:
+        result, expected = results[output.name], reference[output.name]
+        finite = bool(np.all(np.isfinite(result)))
+        comparable = finite and result.shape == expected.shape
+        error = max_abs_error(result, expected) if comparable else float("nan")
+        quality = psnr(result, expected, PEAK_TO_PEAK[output.kind]) if comparable else float("nan")
+        passed = comparable
+        if passed and bound_max is not None:
+            passed = error <= bound_max
+        if passed and bound_psnr is not None:
+            passed = quality is None or quality >= bound_psnr
+        per_output[output.name] = {"max_abs_error": error, "psnr_db": quality, "finite": finite,
+                                   "shape_ok": result.shape == expected.shape, "passed": bool(passed)}
     return {
-        "max_abs_error": error,
-        "psnr_db": quality,
         "tolerance": {"max_abs": bound_max, "min_psnr_db": bound_psnr},
-        "finite": finite,
-        "passed": bool(passed),
+        "outputs": per_output,
+        "passed": all(o["passed"] for o in per_output.values()),
     }

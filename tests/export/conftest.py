@@ -1,4 +1,4 @@
-"""Session fixtures: the two fixture bundles exported once, and real image files."""
+"""Session fixtures: the fixture bundles exported once, and real image files."""
 
 import os
 import sys
@@ -8,7 +8,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))  # --import-mode=importlib: make helpers importable
 
 from export_fixtures import (HEIGHT, WIDTH, conditional_bundle, encoded,  # noqa: E402
-                             two_way_bundle)
+                             two_way_bundle, typed_bundle)
 from stargan_tf.export import export_bundle  # noqa: E402
 
 
@@ -44,3 +44,11 @@ def two_way_export(stargan_export):
     return bundle, export_dir, report
 
 
+@pytest.fixture(scope="session")
+def typed_export(tmp_path_factory):
+    """Two image inputs, a normal code, a mask output, an endpoint without TFLite; float32
+    and float16 files (dynamic_int8 is report-only and adds nothing to these checks)."""
+    bundle = typed_bundle()
+    export_dir = str(tmp_path_factory.mktemp("typed"))
+    report = export_bundle(bundle, export_dir, tflite_quantizations=("float32", "float16"), verbose=False)
+    return bundle, export_dir, report

@@ -1,6 +1,8 @@
 """Helpers for the exporter tests (conftest puts this folder on sys.path): small real Keras
-generators (conv + InstanceNorm + tanh), one conditional (like StarGAN) and one two-way
-without conditions (like U-GAT-IT), encoded test images, and the fake TF Serving call."""
+generators (conv + InstanceNorm + tanh), one conditional (like StarGAN), one two-way without
+conditions (like U-GAT-IT) and one typed bundle (like DRIT / SaGAN: a second image input, a
+normal code, a mask output, an endpoint without TFLite), encoded test images, and the fake
+TF Serving call."""
 
 import io
 import os
@@ -10,40 +12,47 @@ import numpy as np
 from keras import ops
 from PIL import Image
 
-from stargan_tf.export import BINARY, Condition, ServingBundle, ServingEndpoint
+from stargan_tf.export import (BINARY, MASK, NORMAL, Condition, ServingBundle, ServingEndpoint,
+                               ServingInput, ServingOutput)
 from stargan_tf.layers import InstanceNorm
 
 HEIGHT, WIDTH = 16, 24  # non-square, so a swapped H/W shows up
+ATTRIBUTE_SIZE = 4
+NO_TFLITE_REASON = "the completion loop needs ops TFLite lacks (test)"
 
 
 class TinyGenerator(keras.Model):
-    """Condition vector tiled and concatenated to the image, two convs with instance norm,
-    tanh output: the shape of StarGAN's generator, at toy size."""
+    """A condition (vector tiled over the image, or a second image) concatenated to the
+    image, two convs with instance norm, tanh image output and optionally a sigmoid mask:
+    the shape of StarGAN's / SaGAN's generator, at toy size."""
 
-    def __init__(self, c_dim, **kwargs):
+    def __init__(self, c_dim, mask=False, **kwargs):
         super().__init__(**kwargs)
-        self.c_dim = c_dim
+        self.c_dim, self.mask = c_dim, mask
         self.conv1 = keras.layers.Conv2D(8, 3, padding="same")
         self.norm = InstanceNorm()
-        self.conv2 = keras.layers.Conv2D(3, 3, padding="same")
+        self.conv2 = keras.layers.Conv2D(4 if mask else 3, 3, padding="same")
 
     def call(self, inputs):
         x = image = inputs[0] if self.c_dim else inputs
         if self.c_dim:
-            label = inputs[1]
-            shape = ops.shape(image)
-            x = ops.concatenate(
-                [image, ops.broadcast_to(label[:, None, None, :], (shape[0], shape[1], shape[2], self.c_dim))],
-                axis=-1)
-        x = ops.relu(self.norm(self.conv1(x)))
-        return ops.tanh(self.conv2(x) * 3.0)
+            condition = inputs[1]
+            if len(condition.shape) == 2:
+                shape = ops.shape(image)
+                condition = ops.broadcast_to(condition[:, None, None, :], (shape[0], shape[1], shape[2], self.c_dim))
+            x = ops.concatenate([image, condition], axis=-1)
+        x = self.conv2(ops.relu(self.norm(self.conv1(x)))) * 3.0
+        if self.mask:
+            return ops.tanh(x[..., :3]), ops.sigmoid(x[..., 3:])
+        return ops.tanh(x)
 
 
-def build_generator(c_dim, seed):
+def build_generator(c_dim, seed, mask=False, image_condition=False):
     keras.utils.set_random_seed(seed)
-    generator = TinyGenerator(c_dim)
+    generator = TinyGenerator(c_dim, mask)
     image = np.zeros((1, HEIGHT, WIDTH, 3), np.float32)
-    generator([image, np.zeros((1, c_dim), np.float32)] if c_dim else image)
+    condition = np.zeros((1, HEIGHT, WIDTH, c_dim) if image_condition else (1, c_dim), np.float32)
+    generator([image, condition] if c_dim else image)
     return generator
 
 
@@ -52,17 +61,43 @@ def conditional_bundle(model_name="tiny_stargan"):
     target = Condition("target", 3, BINARY, names=("Black_Hair", "Male", "Young"),
                        description="desired attributes")
     endpoint = ServingEndpoint("translate", lambda image, target: generator([image, target]),
-                               (target,), "translate to the target attributes")
+                               (ServingInput("image"), target), description="translate to the target attributes")
     return ServingBundle(model_name, (HEIGHT, WIDTH), (endpoint,), {"generator": generator},
                          {"selected_attrs": ["Black_Hair", "Male", "Young"]})
 
 
-def two_way_bundle(model_name="tiny_ugatit"):
+def two_way_bundle(model_name="tiny_ugatit", tolerances=None):
+    """``tolerances``: {endpoint name: its tolerance overrides}."""
     g_ab, g_ba = build_generator(0, seed=2), build_generator(0, seed=3)
+    tolerances = tolerances or {}
     return ServingBundle(model_name, (HEIGHT, WIDTH),
-                         (ServingEndpoint("a2b", g_ab, description="domain A to B"),
-                          ServingEndpoint("b2a", g_ba, description="domain B to A")),
+                         (ServingEndpoint("a2b", lambda image: g_ab(image), description="domain A to B",
+                                          tolerances=tolerances.get("a2b", {})),
+                          ServingEndpoint("b2a", lambda image: g_ba(image), description="domain B to A",
+                                          tolerances=tolerances.get("b2a", {}))),
                          {"genA2B": g_ab, "genB2A": g_ba}, {"domains": ["A", "B"]})
+
+
+def typed_bundle(model_name="tiny_drit"):
+    """``translate``: image + reference image -> translated + mask; ``sample``: image + a
+    normal attribute code -> translated + mask; ``complete``: SavedModel only."""
+    by_reference = build_generator(3, seed=4, mask=True, image_condition=True)
+    by_code = build_generator(ATTRIBUTE_SIZE, seed=5, mask=True)
+    outputs = (ServingOutput("translated", description="translated image"),
+               ServingOutput("mask", MASK, description="where the image was changed"))
+
+    def named(result):
+        return dict(zip(("translated", "mask"), result))
+
+    endpoints = (
+        ServingEndpoint("translate", lambda image, reference: named(by_reference([image, reference])),
+                        (ServingInput("image"), ServingInput("reference", description="style source")), outputs),
+        ServingEndpoint("sample", lambda image, attribute: named(by_code([image, attribute])),
+                        (ServingInput("image"), ServingInput("attribute", NORMAL, (ATTRIBUTE_SIZE,))), outputs),
+        ServingEndpoint("complete", lambda image: by_reference([image, image])[0], tflite=NO_TFLITE_REASON),
+    )
+    return ServingBundle(model_name, (HEIGHT, WIDTH), endpoints,
+                         {"by_reference": by_reference, "by_code": by_code}, {"system": "tiny_drit"})
 
 
 def encoded(mode, size, fmt, seed):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from export_fixtures import HEIGHT, WIDTH, two_way_bundle
-from stargan_tf.export import ExportError, ServingBundle, ServingEndpoint, export_bundle
+from stargan_tf.export import MASK, ExportError, ServingBundle, ServingEndpoint, ServingOutput, export_bundle
 
 
 def test_layout_and_models_config(stargan_export, two_way_export):
@@ -22,7 +22,13 @@ def test_layout_and_models_config(stargan_export, two_way_export):
         assert (f'  config {{\n    name: "{name}"\n    base_path: "{os.path.join(export_dir, name)}"\n'
                 '    model_platform: "tensorflow"\n  }') in config
     assert config.rstrip().endswith("}") and "model_config_list {" in config
-    assert os.path.isabs(export_dir)
+
+
+def test_models_config_base_paths_are_absolute_for_a_relative_export_dir(tmp_path, monkeypatch):
+    from stargan_tf.export import saved_model
+    (tmp_path / "exports" / "m" / "1").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    assert f'base_path: "{tmp_path / "exports" / "m"}"' in saved_model.model_config_text("exports")
 
 
 def test_report_written(stargan_export):
@@ -30,7 +36,7 @@ def test_report_written(stargan_export):
     with open(os.path.join(report["path"], "export_report.json")) as f:
         on_disk = json.load(f)
     assert on_disk["passed"] and on_disk["verified"] and on_disk["version"] == 1
-    assert on_disk["saved_model"]["checks"]["translate"]["max_abs_error_vs_keras"] <= 1e-4
+    assert on_disk["saved_model"]["checks"]["translate"]["outputs"]["translated"]["max_abs_error_vs_keras"] <= 1e-4
     assert {(e["endpoint"], e["precision"]) for e in on_disk["tflite"]} == {
         ("translate", p) for p in ("float32", "float16", "dynamic_int8")}
     for entry in on_disk["tflite"]:
@@ -74,6 +80,46 @@ def test_failed_verification_leaves_no_version(tmp_path):
     assert not os.path.exists(tmp_path / "models.config")
 
 
+def test_endpoint_tolerances_override_the_exporters(tmp_path):
+    """DEFAULT_TOLERANCES < export_bundle(tolerances=) < ServingEndpoint(tolerances=): an
+    impossible bound on one endpoint fails that endpoint only, and nothing is published."""
+    bundle = two_way_bundle("strict", tolerances={"b2a": {"saved_model_max_abs": -1.0}})
+    with pytest.raises(ExportError, match="saved_model:b2a:translated") as caught:
+        export_bundle(bundle, str(tmp_path), tflite_quantizations=(), verbose=False,
+                      tolerances={"saved_model_max_abs": 1e-3})
+    report = caught.value.report
+    assert list(report["failures"]) == ["saved_model:b2a:translated"]
+    assert report["endpoints"]["a2b"]["tolerances"]["saved_model_max_abs"] == 1e-3
+    assert report["endpoints"]["b2a"]["tolerances"]["saved_model_max_abs"] == -1.0
+    assert report["saved_model"]["checks"]["a2b"]["passed"]
+    assert os.listdir(tmp_path / "strict") == []
+    assert not os.path.exists(tmp_path / "models.config")
+    with pytest.raises(ExportError, match="unknown tolerances \\['float32_psnr'\\]"):
+        export_bundle(two_way_bundle("typo", tolerances={"a2b": {"float32_psnr": 40.0}}), str(tmp_path), verbose=False)
+    assert not os.path.exists(tmp_path / "typo")
+
+
+@pytest.mark.parametrize("outputs, returns, message", [
+    ((ServingOutput("translated"), ServingOutput("mask", MASK)), "tensor", "must return a dict"),
+    ((ServingOutput("translated"), ServingOutput("mask", MASK)), {"translated", "heatmap"},
+     "returned outputs \\['heatmap', 'translated'\\], declared \\['mask', 'translated'\\]"),
+    ((ServingOutput("translated"), ServingOutput("mask", MASK)), {"translated", "mask"},
+     "output 'mask' \\(mask\\) has shape .* expected \\[batch, 16, 24, 1\\]"),
+])
+def test_output_declarations_checked_when_traced(tmp_path, outputs, returns, message):
+    generator = two_way_bundle("traced").trackables["genA2B"]
+
+    def translate(image):
+        out = generator(image)  # [batch, H, W, 3]: wrong for a MASK output
+        return out if returns == "tensor" else {name: out for name in returns}
+
+    bundle = ServingBundle("traced", (HEIGHT, WIDTH), (ServingEndpoint("a2b", translate, outputs=outputs),),
+                           {"genA2B": generator})
+    with pytest.raises(ExportError, match=message):
+        export_bundle(bundle, str(tmp_path), tflite_quantizations=(), verbose=False)
+    assert os.listdir(tmp_path / "traced") == []
+
+
 def test_bad_bundles_rejected(tmp_path):
     bundle = two_way_bundle("bad")
     renamed = ServingBundle("bad", (HEIGHT, WIDTH), (bundle.endpoints[0],) * 2, bundle.trackables)
@@ -89,4 +135,4 @@ def test_sample_images_from_files(tmp_path, image_files):
     report = export_bundle(bundle, str(tmp_path), tflite_quantizations=("float32",), verbose=False,
                            sample_images=[image_files["rgb.jpg"], image_files["gray.png"]])
     assert report["samples"] == {"source": "2 image files", "count": 2}
-    assert all(np.isfinite(e["max_abs_error"]) for e in report["tflite"])
+    assert all(np.isfinite(e["outputs"]["translated"]["max_abs_error"]) for e in report["tflite"])

@@ -35,7 +35,8 @@ def test_signature_names_inputs_outputs(stargan_export):
     with open(os.path.join(version_dir(report), "assets.extra", "metadata.json")) as f:
         meta = json.load(f)
     assert meta["image_size"] == [HEIGHT, WIDTH]
-    assert meta["endpoints"][0]["conditions"][0]["names"] == ["Black_Hair", "Male", "Young"]
+    assert [i["name"] for i in meta["endpoints"][0]["inputs"]] == ["image", "target"]
+    assert meta["endpoints"][0]["inputs"][1]["names"] == ["Black_Hair", "Male", "Young"]
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,9 @@ from PIL import Image
 from export_fixtures import serve_requests
 from stargan_tf.export import export_bundle
 from stargan_tf.export.client import build_request, decode_response
-from stargan_tf.models.stargan import Domains, StarGAN
+from stargan_tf.models.stargan.config import StarGANConfig
+from stargan_tf.models.stargan.system import DatasetLabels, StarGAN
+from stargan_tf.pipelines.labels import LabelSpace
 
 SIZE = 16
 ATTRS = ["Black_Hair", "Blond_Hair", "Male"]
@@ -18,8 +20,8 @@ ATTRS = ["Black_Hair", "Blond_Hair", "Male"]
 
 def test_stargan_rest_round_trip(tmp_path):
     keras.utils.set_random_seed(0)
-    model = StarGAN([Domains("celeba", ATTRS)], image_size=SIZE, g_conv_dim=8, d_conv_dim=8, g_repeat_num=1,
-                    d_repeat_num=3)
+    config = StarGANConfig(image_size=SIZE, g_conv_dim=8, d_conv_dim=8, g_repeat_num=1, d_repeat_num=3)
+    model = StarGAN(config, [DatasetLabels("celeba", LabelSpace(ATTRS))])
     model.build_networks()
     report = export_bundle(model.serving_bundle(), str(tmp_path / "export"), verbose=False)
     assert report["passed"]

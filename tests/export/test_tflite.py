@@ -76,3 +76,47 @@ def test_predict_tflite_reports_missing_condition(stargan_export, image_files, t
     code = predict_tflite.main(["--tflite", tflite_path(report, "translate", "float16"),
                                 "--images", image_files["rgb.jpg"], "--output_dir", str(tmp_path)])
     assert code == 2 and "target" in capsys.readouterr().err
+
+
+def _convert_loop(extra=None):
+    """A function whose tf.while_loop body convolves (``extra`` applied in the body too),
+    converted with builtins only (custom ops allowed, for ``extra``)."""
+    kernel = tf.constant(np.random.default_rng(0).normal(size=(3, 3, 3, 3)).astype(np.float32))
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 8, 8, 3], tf.float32, name="image")])
+    def loop(image):
+        def body(i, x):
+            x = tf.tanh(tf.nn.conv2d(x, kernel, 1, "SAME"))
+            return i + 1, extra(x) if extra else x
+
+        return {"translated": tf.while_loop(lambda i, x: i < 3, body, (tf.constant(0), image))[1]}
+
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([loop.get_concrete_function()], loop)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    converter.allow_custom_ops = extra is not None
+    return converter.convert()
+
+
+def test_op_walker_sees_loop_bodies(tmp_path):
+    flatbuffer = _convert_loop()
+    by_subgraph = tflite.subgraph_ops(flatbuffer)
+    assert by_subgraph["main"] == ["WHILE"]
+    assert "CONV_2D" in {op for ops in by_subgraph.values() for op in ops}
+    assert not tflite.non_builtin_ops([op for ops in by_subgraph.values() for op in ops])
+    # Measured with ai_edge_litert 2.3.0: the interpreter lists the primary subgraph only.
+    path = tmp_path / "loop.tflite"
+    path.write_bytes(flatbuffer)
+    assert {op["op_name"] for op in Interpreter(model_path=str(path))._get_ops_details()} == {"WHILE"}
+
+
+def test_op_walker_flags_custom_op_in_loop_body():
+    by_subgraph = tflite.subgraph_ops(_convert_loop(tf.math.bessel_i0e))  # not a TFLite builtin
+    body = next(ops for name, ops in by_subgraph.items() if "CONV_2D" in ops)
+    assert "custom:BesselI0e" in body and by_subgraph["main"] == ["WHILE"]
+    assert tflite.non_builtin_ops(body) == ["custom:BesselI0e"]
+
+
+def test_non_builtin_classification():
+    names = ["CONV_2D", "WHILE", "custom:FlexConv2D", "custom:MyOp", "READ_VARIABLE", "VAR_HANDLE",
+             "NOT_A_SCHEMA_OP", "FlexAddV2"]
+    assert tflite.non_builtin_ops(names) == names[2:]
