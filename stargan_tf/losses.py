@@ -86,3 +86,19 @@ def single_label_classification(logits, one_hot_labels):
 def l1(a, b):
     """Mean absolute error per example (cycle / reconstruction / identity terms)."""
     return _per_example_mean(tf.abs(tf.cast(a, tf.float32) - tf.cast(b, tf.float32)))
+
+
+# ---- regularisers --------------------------------------------------------------------------
+def l2_penalty(variables, weight_decay):
+    """0.5 * wd * sum ||v||^2, whose gradient ``wd * v`` is PyTorch Adam's *coupled* weight
+    decay (added to the gradient before the moments; Keras' ``weight_decay`` is the
+    decoupled AdamW form, which the reference codes do not use).
+
+    A scalar, not per example. Divided by the number of replicas because the replicas'
+    gradients are summed.
+    """
+    if not weight_decay:
+        return tf.constant(0.0)
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    total = tf.add_n([tf.reduce_sum(tf.square(tf.cast(v, tf.float32))) for v in variables])
+    return 0.5 * weight_decay * total / replicas

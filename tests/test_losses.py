@@ -46,3 +46,21 @@ def test_l1_is_per_example_mean():
     a = np.zeros((2, 2, 2, 1), np.float32)
     b = np.stack([np.ones((2, 2, 1)), 3 * np.ones((2, 2, 1))]).astype(np.float32)
     np.testing.assert_allclose(losses.l1(a, b), [1.0, 3.0])
+
+
+def test_l2_penalty_is_half_weight_decay_times_sum_of_squares():
+    rng = np.random.default_rng(1)
+    variables = [tf.Variable(rng.normal(size=shape).astype(np.float32)) for shape in ((3, 3, 2, 4), (4,))]
+    expected = 0.5 * 1e-3 * sum(np.sum(np.square(v.numpy(), dtype=np.float64)) for v in variables)
+    np.testing.assert_allclose(float(losses.l2_penalty(variables, 1e-3)), expected, rtol=1e-6)
+    assert float(losses.l2_penalty(variables, 0.0)) == 0.0
+
+
+def test_l2_penalty_gradient_is_pytorchs_coupled_weight_decay():
+    """d/dv = wd * v: what PyTorch's Adam(weight_decay=wd) adds to the gradient."""
+    rng = np.random.default_rng(2)
+    variables = [tf.Variable(rng.normal(size=shape).astype(np.float32)) for shape in ((5, 2), (3,))]
+    with tf.GradientTape() as tape:
+        penalty = losses.l2_penalty(variables, 1e-4)
+    for variable, gradient in zip(variables, tape.gradient(penalty, variables)):
+        np.testing.assert_allclose(gradient.numpy(), 1e-4 * variable.numpy(), rtol=1e-6)

@@ -1,18 +1,20 @@
-"""Custom Keras layers shared by the networks of every system."""
+"""Custom Keras layers and block builders shared by the networks of every system."""
 
 from stargan_tf.layers.adalin import AdaLIN, LayerInstanceNorm, UnitIntervalClip, clip_rho
 from stargan_tf.layers.attention import CAMAttention
+from stargan_tf.layers.conditioning import TiledConcat
 from stargan_tf.layers.normalization import InstanceNorm
 from stargan_tf.layers.padding import ReflectionPadding2D
-from stargan_tf.layers.residual import ResidualBlock
+from stargan_tf.layers.upsampling import NearestUpsampling2D
 
 __all__ = [
     "AdaLIN",
     "CAMAttention",
     "InstanceNorm",
     "LayerInstanceNorm",
+    "NearestUpsampling2D",
     "ReflectionPadding2D",
-    "ResidualBlock",
+    "TiledConcat",
     "UnitIntervalClip",
     "clip_rho",
 ]

@@ -1,0 +1,88 @@
+"""Builders of the papers' named blocks for functional Keras networks.
+
+CycleGAN's appendix names the blocks every generator here is made of: ``c7s1-k`` (7x7
+convolution, stride 1, k filters, norm, ReLU), ``dk`` (3x3 or 4x4 stride-2 down-sampling),
+``Rk`` (residual block of two 3x3 convolutions) and ``uk`` (up-sampling). The systems differ
+only in padding mode, bias, normalisation and initialiser, which are arguments here.
+
+Paddings are explicit layers before a "valid" convolution, so every output pixel sits
+exactly where PyTorch puts it (Keras' "same" with stride 2 pads only bottom/right for odd
+totals).
+"""
+
+import keras
+
+from stargan_tf.layers.normalization import InstanceNorm
+from stargan_tf.layers.padding import ReflectionPadding2D
+
+
+def pad(x, amount, mode="zero"):
+    """Pad H and W by ``amount`` on every side: ``"zero"`` or ``"reflect"`` (no-op for 0)."""
+    if not amount:
+        return x
+    if mode == "reflect":
+        return ReflectionPadding2D(amount)(x)
+    if mode == "zero":
+        return keras.layers.ZeroPadding2D(amount)(x)
+    raise ValueError(f"padding mode must be 'zero' or 'reflect', got {mode!r}")
+
+
+def instance_norm(affine=False):
+    """A norm factory for the builders: ``name -> InstanceNorm layer`` (epsilon 1e-5)."""
+    return lambda name: InstanceNorm(affine=affine, name=name)
+
+
+def activation_layer(kind, name=None):
+    """``"relu"``, ``"tanh"`` (float32 output under mixed precision), ``("leaky_relu", slope)``
+    or None."""
+    if kind is None:
+        return lambda x: x
+    if kind == "relu":
+        return keras.layers.ReLU(name=name)
+    if kind == "tanh":
+        return keras.layers.Activation("tanh", dtype="float32", name=name)
+    if isinstance(kind, tuple) and kind[0] == "leaky_relu":
+        return keras.layers.LeakyReLU(negative_slope=kind[1], name=name)
+    raise ValueError(f"unknown activation {kind!r}")
+
+
+def new_initializer(factory):
+    """``factory()``, or Keras' default initialiser for None."""
+    return "glorot_uniform" if factory is None else factory()
+
+
+def conv_block(x, filters, kernel_size, *, name, strides=1, padding=0, pad_mode="zero", norm=None,
+               activation=None, use_bias=True, initializer=None, dtype=None):
+    """pad -> Conv2D (valid) -> norm -> activation; ``c7s1-k`` is
+    ``conv_block(x, k, 7, padding=3, norm=..., activation="relu")``.
+
+    Args:
+        x: NHWC tensor.
+        filters, kernel_size, strides: of the convolution, named ``name``.
+        padding, pad_mode: pixels padded on every side, ``"zero"`` or ``"reflect"``.
+        norm: factory ``layer name -> callable`` (``instance_norm(...)``, AdaLIN with its
+            gamma/beta bound, ...) or None.
+        activation: see ``activation_layer``.
+        use_bias: of the convolution.
+        initializer: a function returning a new kernel initialiser (``initializers.torch_default``),
+            called once per layer: a Keras initialiser object reused across layers would give
+            every layer the same weights (it holds a fixed seed). None: Keras' default.
+        dtype: the convolution's dtype policy (``"float32"`` for output heads).
+    """
+    x = pad(x, padding, pad_mode)
+    x = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding="valid", use_bias=use_bias,
+                            kernel_initializer=new_initializer(initializer), dtype=dtype, name=name)(x)
+    if norm is not None:
+        x = norm(f"{name}_norm")(x)
+    return activation_layer(activation)(x)
+
+
+def residual_block(x, filters, *, name, pad_mode="reflect", norm=None, use_bias=False, initializer=None):
+    """``Rk`` (He et al. 2016, in Johnson et al.'s generator): ``x + F(x)`` with
+    ``F = [pad 1, conv3x3, norm, ReLU, pad 1, conv3x3, norm]``; no activation after the sum,
+    as in every reference code. The convolutions are ``<name>_conv1`` / ``<name>_conv2``."""
+    y = conv_block(x, filters, 3, name=f"{name}_conv1", padding=1, pad_mode=pad_mode, norm=norm,
+                   activation="relu", use_bias=use_bias, initializer=initializer)
+    y = conv_block(y, filters, 3, name=f"{name}_conv2", padding=1, pad_mode=pad_mode, norm=norm,
+                   use_bias=use_bias, initializer=initializer)
+    return keras.layers.Add(name=f"{name}_add")([x, y])
