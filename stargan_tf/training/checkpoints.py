@@ -20,9 +20,15 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.protobuf import trackable_object_graph_pb2
 
+from stargan_tf.errors import UserError
 
-class CheckpointMismatchError(ValueError):
+
+class CheckpointMismatchError(UserError, ValueError):
     """The checkpoint in --run_dir was written by a different architecture or system."""
+
+
+class NoCheckpointError(UserError, FileNotFoundError):
+    """--run_dir has no checkpoint to test or export."""
 
 
 class RunCheckpoint:
@@ -42,7 +48,7 @@ class RunCheckpoint:
         self.networks = dict(system.networks())
         objects = dict(self.networks)
         objects.update({f"{name}_optimizer": opt for name, opt in system.optimizers.items()})
-        objects.update(getattr(system, "extra_checkpoint_state", dict)())
+        objects.update(system.checkpoint_state())
         self.checkpoint = tf.train.Checkpoint(step=self.step, **objects)
         self.is_chief = is_chief
         self.max_to_keep = max_to_keep
@@ -171,7 +177,7 @@ def restore_networks(networks, run_dir, checkpoint=None):
     directory = os.path.join(run_dir, "checkpoints")
     path = checkpoint or tf.train.latest_checkpoint(directory)
     if path is None:
-        raise FileNotFoundError(
+        raise NoCheckpointError(
             f"No checkpoint in {directory}: train first (--mode=train) with this --run_dir, or "
             "point --run_dir at a finished run."
         )

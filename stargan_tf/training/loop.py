@@ -1,16 +1,14 @@
-"""The training loop every system shares: distributed steps, schedule, logging, samples,
-checkpoints and resume."""
+"""The training loop every system shares: distributed steps, schedule, logging,
+checkpoints and resume; hooks (``training.hooks``) do the rest (sample grids, ...)."""
 
 import dataclasses
 import math
-import os
 import time
 
 import keras
 import tensorflow as tf
 
 from stargan_tf.training.checkpoints import RunCheckpoint
-from stargan_tf.training.samples import grid, save_png
 from stargan_tf.training.summaries import Summaries
 
 
@@ -20,11 +18,10 @@ class NonFiniteLossError(FloatingPointError):
 
 @dataclasses.dataclass
 class LoopConfig:
-    """How long to train and how often to log, sample and checkpoint (official flag names)."""
+    """How long to train and how often to log and checkpoint (official flag names)."""
 
     num_iters: int
     log_step: int = 10
-    sample_step: int = 1000
     model_save_step: int = 10000
     keep_checkpoints: int = 3
     jit_compile: bool = False
@@ -42,24 +39,22 @@ class Trainer:
             resumed run sees the same data as an uninterrupted one).
         run_dir: where checkpoints, logs and samples go.
         config: a ``LoopConfig``.
-        sample_batch: the fixed batch for ``system.translation_columns`` in sample grids,
-            or None for no samples.
+        hooks: ``training.hooks.Hook`` objects called after every iteration (sample grids).
         is_chief: whether this worker writes files.
     """
 
-    def __init__(self, system, strategy, make_dataset, run_dir, config, sample_batch=None, is_chief=True):
+    def __init__(self, system, strategy, make_dataset, run_dir, config, hooks=(), is_chief=True):
         self.system = system
         self.strategy = strategy
         self.make_dataset = make_dataset
         self.run_dir = run_dir
         self.config = config
-        self.sample_batch = sample_batch
+        self.hooks = tuple(hooks)
         self.is_chief = is_chief
         self.checkpoint = RunCheckpoint(system, run_dir, config.keep_checkpoints, is_chief)
         self.summaries = Summaries(run_dir, enabled=is_chief)
-        self.sample_dir = os.path.join(run_dir, "samples")
         self._compiled = {}
-        self.last_sample_path = None
+        self.start = None
 
     def _distributed(self, step_name):
         """``strategy.run`` of the system's replica step, compiled once per step name."""
@@ -129,11 +124,17 @@ class Trainer:
             step_logs.update(self._distributed(step_name)(batch, iteration_tensor))
         return step_logs
 
+    def restore(self):
+        """Restore the run's newest readable checkpoint (if any); return the iteration to
+        start at. ``run`` calls it unless it was called before."""
+        self.start = self.checkpoint.restore_latest()
+        self._check_workers_agree(self.start)
+        return self.start
+
     def run(self):
         """Train from the latest checkpoint (or from scratch) to ``num_iters``; return the
         logs of the last iteration."""
-        start = self.checkpoint.restore_latest()
-        self._check_workers_agree(start)
+        start = self.restore() if self.start is None else self.start
         total = self.config.num_iters
         if start >= total:
             print(f"Run in {self.run_dir} already finished ({start}/{total} iterations).")
@@ -161,9 +162,9 @@ class Trainer:
                     scalars.update({f"lr/{n}": lr for n, lr in rates.items()})
                     self.summaries.scalars(scalars, done)
                 if progress is not None:
-                    progress.update(done, values=[(k, v) for k, v in sorted(logs.items()) if k.endswith("loss")])
-                if self.sample_batch is not None and (done % self.config.sample_step == 0 or done == total):
-                    self.write_samples(done)
+                    progress.update(done, values=[(k, logs[k]) for k in self.system.progress_logs if k in logs])
+                for hook in self.hooks:
+                    hook.after_iteration(self, done, logs)
                 if done % self.config.model_save_step == 0 or done == total:
                     self.checkpoint.save(done)
                     last_saved = done
@@ -187,12 +188,3 @@ class Trainer:
                     f"last good checkpoint (iteration {last_saved}) in {self.checkpoint.directory} is "
                     "kept. Lower the learning rates or check the data, then run again to resume."
                 )
-
-    def write_samples(self, iteration):
-        """Write the sample grid for ``iteration`` as a PNG and to TensorBoard."""
-        if not self.is_chief:
-            return None
-        image = grid(self.system.translation_columns(self.sample_batch))
-        self.last_sample_path = save_png(image, os.path.join(self.sample_dir, f"{iteration:06d}-images.png"))
-        self.summaries.image("samples", image, iteration)
-        return self.last_sample_path

@@ -13,8 +13,8 @@ def to_uint8(images):
 
 
 def grid(columns):
-    """Tile ``[(name, images [B,H,W,3] in [-1,1])]`` into one uint8 image, one row per example."""
-    arrays = [to_uint8(images) for _, images in columns]
+    """Tile ``[Column]`` (images [B,H,W,3] in [-1,1]) into one uint8 image, one row per example."""
+    arrays = [to_uint8(column.images) for column in columns]
     rows = [np.concatenate([column[i] for column in arrays], axis=1) for i in range(arrays[0].shape[0])]
     return np.concatenate(rows, axis=0)
 

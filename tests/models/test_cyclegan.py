@@ -1,55 +1,96 @@
-"""CycleGAN: official parameter counts, PyTorch-aligned layers, image pool, train steps,
-sampling, serving (tiny configs except the parameter counts)."""
+"""CycleGAN beyond the contract test (tests/contract): network shapes, the PyTorch-aligned
+transposed convolution, the image pool, the objective's terms, the lr schedule, the columns
+per direction and which generator serves which endpoint. Tiny configurations, each test
+with its own system."""
 
-import functools
+import dataclasses
 import os
 import sys
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from stargan_tf.models.cyclegan import (CycleGAN, CycleGANConfig, cyclegan_generator,
-                                        patchgan_discriminator)
+from stargan_tf.models.base import INPUT, OUTPUT, VISUAL
+from stargan_tf.models.config import fields
+from stargan_tf.models.cyclegan import SPEC
+from stargan_tf.models.cyclegan.config import CycleGANConfig, patchgan_output_size
+from stargan_tf.models.cyclegan.networks import cyclegan_generator, patchgan_discriminator
+from stargan_tf.models.cyclegan.system import CycleGAN
 from stargan_tf.training.image_pool import ImagePool
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import tiny_unpaired  # noqa: E402
+from tiny_unpaired import built_system, column_layout, logs_of, random_batch  # noqa: E402
+
+SIZE = 32
+TINY = CycleGANConfig(image_size=SIZE, ch=8, n_res=1, pool_size=3, num_iters=10, batch_size=2)
+
+# The official training hyper-parameters (research/ugatit_cyclegan.md, CycleGAN: the options of
+# junyanz/pytorch-CycleGAN-and-pix2pix: --crop_size 256, --batch_size 1, --lr 0.0002, --beta1 0.5
+# (beta2 0.999 in the code), --pool_size 50, --lambda_A/B 10, --lambda_identity 0.5). The
+# architecture flags (ch, n_res) are pinned by the contract test's official parameter counts.
+OFFICIAL = {"image_size": 256, "batch_size": 1, "lr": 2e-4, "beta1": 0.5, "beta2": 0.999, "pool_size": 50,
+            "cycle_weight": 10.0, "lambda_identity": 0.5}
 
 
-# ---- official parameter counts (SPEC.md, PyTorch) --------------------------------------------
-@pytest.mark.parametrize("n_blocks, count", [(9, 11_378_179), (6, 7_837_699)])
-def test_generator_parameter_counts(n_blocks, count):
-    generator = cyclegan_generator(image_size=256, ngf=64, n_blocks=n_blocks)
-    assert generator.count_params() == count
+def test_defaults_are_the_official_hyper_parameters():
+    defaults = {field.name: field.default for field in fields(SPEC.config)}
+    assert {name: defaults[name] for name in OFFICIAL} == OFFICIAL
+
+
+# ---- networks ------------------------------------------------------------------------------
+def test_generator_keeps_the_image_size():
+    generator = cyclegan_generator(image_size=256, ch=4, n_res=1)
     assert tuple(generator.output.shape) == (None, 256, 256, 3)
 
 
-def test_patchgan_parameter_count_and_shape():
-    disc = patchgan_discriminator(image_size=256, ndf=64, n_layers=3)
-    assert disc.count_params() == 2_764_737
-    assert tuple(disc.output.shape) == (None, 30, 30, 1)
+@pytest.mark.parametrize("image_size, side", [(256, 30), (32, 2), (24, 1)])
+def test_patchgan_logit_map_size(image_size, side):
+    """30x30 patch logits at 256 px (the official 70x70 PatchGAN); ``patchgan_output_size``,
+    which the configuration check uses, agrees with the network down to the smallest size."""
+    disc = patchgan_discriminator(image_size=image_size, ch=4)
+    assert tuple(disc.output.shape) == (None, side, side, 1)
+    assert patchgan_output_size(image_size) == side
+
+
+def pytorch_conv_transpose(x, kernel, bias, stride=2, padding=1, output_padding=1):
+    """``torch.nn.ConvTranspose2d`` by its definition: input pixel i adds ``x[i] * w[k]`` at
+    output ``i * stride - padding + k``; output size ``(H - 1) * stride - 2 * padding + k +
+    output_padding``. ``kernel`` in Keras' layout ``[kh, kw, out, in]``."""
+    batch, height, width, _ = x.shape
+    size = kernel.shape[0]
+    out_h = (height - 1) * stride - 2 * padding + size + output_padding
+    out_w = (width - 1) * stride - 2 * padding + size + output_padding
+    out = np.zeros((batch, out_h, out_w, kernel.shape[2]), np.float64)
+    for i in range(height):
+        for j in range(width):
+            for ki in range(size):
+                for kj in range(size):
+                    oi, oj = i * stride - padding + ki, j * stride - padding + kj
+                    if 0 <= oi < out_h and 0 <= oj < out_w:
+                        out[:, oi, oj, :] += x[:, i, j, :] @ kernel[ki, kj].T
+    return out + bias
 
 
 def test_transposed_convolution_is_aligned_like_pytorch():
-    """ConvTranspose2d(k3, s2, padding=1, output_padding=1) of one impulse: PyTorch places
-    the kernel's centre tap at output (2i, 2j); Keras' padding="same" would shift it."""
-    generator = cyclegan_generator(image_size=8, ngf=1, n_blocks=0, channels=1)
+    """The u-blocks equal PyTorch's ConvTranspose2d(k3, s2, padding=1, output_padding=1):
+    Keras' padding="same" would place every output one pixel off."""
+    generator = cyclegan_generator(image_size=8, ch=1, n_res=0, channels=1)
     deconv = generator.get_layer("u2")
     crop = generator.layers[generator.layers.index(deconv) + 1]
-    kernel = np.zeros((3, 3, 2, 4), np.float32)
-    kernel[1, 1, 0, 0] = 1.0  # centre tap, output channel 0 <- input channel 0
-    deconv.set_weights([kernel, np.zeros(2, np.float32)])
-    x = np.zeros((1, 3, 3, 4), np.float32)
-    x[0, 1, 2, 0] = 1.0
-    out = crop(deconv(x)).numpy()[0, :, :, 0]
-    assert out.shape == (6, 6)
-    expected = np.zeros((6, 6), np.float32)
-    expected[2, 4] = 1.0
-    np.testing.assert_array_equal(out, expected)
+    assert isinstance(crop, keras.layers.Cropping2D)
+    rng = np.random.default_rng(0)
+    kernel = rng.normal(size=(3, 3, 2, 4)).astype(np.float32)
+    bias = rng.normal(size=2).astype(np.float32)
+    deconv.set_weights([kernel, bias])
+    x = rng.normal(size=(2, 3, 5, 4)).astype(np.float32)
+    out = crop(deconv(x)).numpy()
+    assert out.shape == (2, 6, 10, 2)
+    np.testing.assert_allclose(out, pytorch_conv_transpose(x, kernel, bias), rtol=1e-5, atol=1e-5)
 
 
-# ---- image pool --------------------------------------------------------------------------------
+# ---- image pool ------------------------------------------------------------------------------
 def constant_images(values):
     return tf.constant(np.asarray(values, np.float32).reshape(-1, 1, 1, 1) * np.ones((1, 2, 2, 1), np.float32))
 
@@ -98,75 +139,106 @@ def test_image_pool_is_checkpointed(tmp_path):
     assert int(restored.count.numpy()) == 2
 
 
-# ---- tiny system -------------------------------------------------------------------------------
-SIZE = 32
-TINY = CycleGANConfig(image_size=SIZE, ngf=8, ndf=8, n_blocks=1, pool_size=3, num_iters=10)
-
-
-random_batch = functools.partial(tiny_unpaired.random_batch, SIZE)
-
-
-@pytest.fixture(scope="module")
-def system():
-    return tiny_unpaired.built_system(CycleGAN, TINY)
-
-
-def test_defaults_are_the_official_ones():
-    c = CycleGANConfig()
-    assert (c.image_size, c.ngf, c.ndf, c.n_blocks, c.lr, c.beta_1, c.beta_2, c.pool_size,
-            c.lambda_cycle, c.lambda_identity) == (256, 64, 64, 9, 2e-4, 0.5, 0.999, 50, 10, 0.5)
-
-
-def test_contract(system):
-    assert set(system.networks()) == {"generator_a2b", "generator_b2a", "disc_a", "disc_b"}
-    assert set(system.extra_checkpoint_state()) == {"pool_a", "pool_b"}
-    assert system.steps_for(0) == ("generator_step", "discriminator_step")
-    assert system.optimizers["generator"].built and system.optimizers["discriminator"].built
-    rates = [system.learning_rates(i)["generator"] for i in range(11)]
-    assert rates[:6] == [2e-4] * 6 and rates[10] == 0.0 and np.all(np.diff(rates[5:]) < 0)
-
-
-def test_train_steps_are_finite_train_and_fill_the_pools(system):
-    batch = random_batch()
-    g_step = tf.function(system.generator_step)
-    d_step = tf.function(system.discriminator_step)
-    before = [w.numpy().copy() for w in system.disc_a.trainable_weights]
-    history = []
-    for iteration in range(3):
-        logs = dict(g_step(batch, tf.constant(iteration, tf.int64)))
-        logs.update(d_step(batch, tf.constant(iteration, tf.int64)))
-        logs = {k: float(v) for k, v in logs.items()}
-        assert all(np.isfinite(v) for v in logs.values()), logs
-        history.append(logs)
-    assert {"g_adv", "g_cycle", "g_identity", "g_loss", "d_a", "d_b", "d_loss"} <= set(history[0])
-    np.testing.assert_allclose(
-        history[0]["g_loss"],
-        history[0]["g_adv"] + 10 * history[0]["g_cycle"] + 5 * history[0]["g_identity"], rtol=1e-5)
-    assert history[-1]["g_loss"] < history[0]["g_loss"]
-    assert history[-1]["d_loss"] < history[0]["d_loss"]
-    assert any(np.abs(a - w.numpy()).max() > 0 for a, w in zip(before, system.disc_a.trainable_weights))
-    # 3 iterations x 2 fakes: both pools are full (size 3).
+def test_discriminator_step_fills_each_pool_with_the_fakes_of_its_domain():
+    system = built_system(CycleGAN, TINY)
+    assert system.checkpoint_state() == {"pool_a": system.pool_a, "pool_b": system.pool_b}
+    batch = random_batch(SIZE)
+    fake_b = system.generator_a2b(batch["image_a"]).numpy()
+    fake_a = system.generator_b2a(batch["image_b"]).numpy()
+    logs_of(system.discriminator_step, batch, iteration=0)
+    assert int(system.pool_a.count.numpy()) == 2 and int(system.pool_b.count.numpy()) == 2
+    np.testing.assert_allclose(system.pool_a.images.numpy()[:2], fake_a, atol=1e-6)
+    np.testing.assert_allclose(system.pool_b.images.numpy()[:2], fake_b, atol=1e-6)
+    # The D step leaves the generators alone: the next fakes are the same; the third fills the pool.
+    logs_of(system.discriminator_step, batch, iteration=1)
     assert int(system.pool_a.count.numpy()) == 3 and int(system.pool_b.count.numpy()) == 3
-    assert np.abs(system.pool_b.images.numpy()).max() > 0
+    np.testing.assert_allclose(system.pool_b.images.numpy()[2], fake_b[0], atol=1e-6)
 
 
-def test_translation_columns(system):
-    batch = random_batch(batch=3)
-    columns = system.translation_columns(batch)
-    assert [name for name, _ in columns] == ["A", "A2B", "A2B2A", "B", "B2A", "B2A2B"]
-    for name, images in columns:
-        assert np.asarray(images).shape == (3, SIZE, SIZE, 3), name
-    assert [n for n, _ in system.translation_columns({"image_a": batch["image_a"]})] == ["A", "A2B", "A2B2A"]
+# ---- objective -------------------------------------------------------------------------------
+def mean_abs(a, b):
+    return float(np.mean(np.abs(np.asarray(a) - np.asarray(b))))
 
 
-def test_serving_bundle_endpoints_trace_with_dynamic_batch(system):
+def lsgan(logits, target):
+    return float(np.mean((np.asarray(logits) - target) ** 2))
+
+
+@pytest.mark.parametrize("lambda_identity", [0.5, 0.0])
+def test_losses_are_the_papers_terms(lambda_identity):
+    """D: 0.5 * LSGAN per discriminator, D_A judging real A against G_BA's fakes. G: LSGAN +
+    cycle_weight * cycle + cycle_weight * lambda_identity * identity, the identity term
+    asking G_BA to keep an A image (and dropped at lambda_identity 0)."""
+    config = dataclasses.replace(TINY, cycle_weight=3.0, lambda_identity=lambda_identity, pool_size=0)
+    system = built_system(CycleGAN, config)
+    batch = random_batch(SIZE)
+    a, b = batch["image_a"], batch["image_b"]
+    g_ab, g_ba, d_a, d_b = system.generator_a2b, system.generator_b2a, system.disc_a, system.disc_b
+
+    expected_a = 0.5 * (lsgan(d_a(a), 1.0) + lsgan(d_a(g_ba(b)), 0.0))
+    expected_b = 0.5 * (lsgan(d_b(b), 1.0) + lsgan(d_b(g_ab(a)), 0.0))
+    logs = logs_of(system.discriminator_step, batch)
+    np.testing.assert_allclose([logs["D/loss_a"], logs["D/loss_b"], logs["D/loss"]],
+                               [expected_a, expected_b, expected_a + expected_b], rtol=1e-5)
+
+    expected = {
+        "G/loss_adv": lsgan(d_b(g_ab(a)), 1.0) + lsgan(d_a(g_ba(b)), 1.0),
+        "G/loss_cycle": mean_abs(g_ba(g_ab(a)), a) + mean_abs(g_ab(g_ba(b)), b),
+    }
+    if lambda_identity:
+        expected["G/loss_identity"] = mean_abs(g_ba(a), a) + mean_abs(g_ab(b), b)
+    logs = logs_of(system.generator_step, batch)
+    assert set(logs) == set(expected) | {"G/loss"}
+    for name, value in expected.items():
+        np.testing.assert_allclose(logs[name], value, rtol=1e-5, err_msg=name)
+    total = logs["G/loss_adv"] + 3.0 * logs["G/loss_cycle"] + 3.0 * lambda_identity * logs.get("G/loss_identity", 0.0)
+    np.testing.assert_allclose(logs["G/loss"], total, rtol=1e-6)
+
+
+def test_learning_rate_is_constant_for_half_the_run_then_linear_to_zero():
+    system = CycleGAN(TINY)
+    rates = [system.learning_rates(i) for i in range(11)]
+    generator = [r["generator"] for r in rates]
+    assert generator[:6] == [TINY.lr] * 6 and generator[10] == 0.0
+    assert np.all(np.diff(generator[5:]) < 0)
+    assert [r["discriminator"] for r in rates] == generator
+
+
+# ---- looking at results and shipping -----------------------------------------------------------
+BOTH = [("A", INPUT), ("A2B", OUTPUT), ("A2B2A", VISUAL), ("B", INPUT), ("B2A", OUTPUT), ("B2A2B", VISUAL)]
+
+
+@pytest.mark.parametrize("direction, layout", [("both", BOTH), ("a2b", BOTH[:3]), ("b2a", BOTH[3:])])
+def test_test_columns_follow_the_direction(direction, layout):
+    system = CycleGAN(dataclasses.replace(TINY, direction=direction))
+    images = random_batch(SIZE, batch=3)["image_a"]
+    columns = system.test_columns({"image": images})
+    assert column_layout(columns) == layout
+    columns = {column.name: np.asarray(column.images) for column in columns}
+    generators = {"A": (system.generator_a2b, system.generator_b2a), "B": (system.generator_b2a, system.generator_a2b)}
+    for source in [name for name, role in layout if role == INPUT]:
+        forward, backward = generators[source]
+        target = "B" if source == "A" else "A"
+        np.testing.assert_array_equal(columns[source], images)
+        np.testing.assert_allclose(columns[f"{source}2{target}"], forward(images), atol=1e-6)
+        np.testing.assert_allclose(columns[f"{source}2{target}2{source}"], backward(forward(images)), atol=1e-6)
+
+
+def test_sample_grid_shows_real_images_of_both_domains():
+    system = CycleGAN(TINY)
+    examples = random_batch(SIZE, batch=3)
+    columns = system.sample_columns(system.sample_batch(examples, np.random.default_rng(0)))
+    assert column_layout(columns) == BOTH
+    np.testing.assert_array_equal(np.asarray(columns[0].images), examples["image_a"])
+    np.testing.assert_array_equal(np.asarray(columns[3].images), examples["image_b"])
+
+
+def test_each_endpoint_serves_its_generator():
+    system = CycleGAN(TINY)
     bundle = system.serving_bundle()
-    assert bundle.model_name == "cyclegan" and bundle.image_size == (SIZE, SIZE)
-    assert [e.name for e in bundle.endpoints] == ["a2b", "b2a"]
-    images = random_batch(batch=3)["image_b"]
-    for endpoint, generator in zip(bundle.endpoints, (system.generator_a2b, system.generator_b2a)):
-        fn = tf.function(endpoint.translate,
-                         input_signature=[tf.TensorSpec([None, SIZE, SIZE, 3], tf.float32)])
-        out = fn.get_concrete_function()(images)
-        assert out.shape == (3, SIZE, SIZE, 3) and out.dtype == tf.float32
-        np.testing.assert_allclose(out.numpy(), generator(images).numpy(), atol=1e-5)
+    images = random_batch(SIZE, batch=3)["image_b"]
+    served = {endpoint.name: endpoint.translate(images) for endpoint in bundle.endpoints}
+    assert set(served) == {"a2b", "b2a"} and all(set(out) == {"translated"} for out in served.values())
+    np.testing.assert_allclose(served["a2b"]["translated"], system.generator_a2b(images), atol=1e-6)
+    np.testing.assert_allclose(served["b2a"]["translated"], system.generator_b2a(images), atol=1e-6)
+    assert bundle.metadata["n_res"] == TINY.n_res and bundle.metadata["ch"] == TINY.ch

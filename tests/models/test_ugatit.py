@@ -1,202 +1,223 @@
-"""U-GAT-IT: official parameter counts, output shapes, train steps, rho clipping, sampling,
-serving (tiny configs except the parameter counts)."""
+"""U-GAT-IT beyond the contract test (tests/contract): the full generator's official
+parameter count, network shapes, the objective's terms, rho clipping, the lr schedule, the
+columns per direction and the ``heatmap`` serving output. Tiny configurations except the
+full generator."""
 
-import functools
+import dataclasses
 import gc
 import os
 import sys
 
+import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from stargan_tf.layers.adalin import AdaLIN, LayerInstanceNorm
-from stargan_tf.models.ugatit import (UGATIT, NearestUpsampling2D, UGATITConfig, render_heatmap,
-                                      ugatit_discriminator, ugatit_generator)
+from stargan_tf.models.base import INPUT, OUTPUT, VISUAL
+from stargan_tf.models.config import fields
+from stargan_tf.models.ugatit import SPEC
+from stargan_tf.models.ugatit import networks as ugatit_networks
+from stargan_tf.models.ugatit.config import UGATITConfig, discriminator_patch_size
+from stargan_tf.models.ugatit.networks import ugatit_discriminator, ugatit_generator
+from stargan_tf.models.ugatit.system import UGATIT
+from stargan_tf.training.visualize import heatmap_to_rgb, normalise_heatmap
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import tiny_unpaired  # noqa: E402
+from tiny_unpaired import built_system, column_layout, logs_of, random_batch  # noqa: E402
+
+SIZE = 32
+TINY = UGATITConfig(image_size=SIZE, ch=8, n_res=1, light=False, global_n_layers=5, local_n_layers=4,
+                    num_iters=10, batch_size=2)
+
+# The official hyper-parameters (research/ugatit_cyclegan.md Sec. 1.6: znxlwm/UGATIT-pytorch
+# main.py flags --img_size 256, --batch_size 1, --iteration 1000000, --lr 0.0001,
+# --weight_decay 0.0001, the four loss weights, --decay_flag True, --light False; Adam betas
+# (0.5, 0.999) in the code). ch, n_res and the discriminator depths are pinned by the official
+# parameter counts (the contract test and test_full_generator_parameter_count).
+OFFICIAL = {"image_size": 256, "batch_size": 1, "num_iters": 1_000_000, "lr": 1e-4, "weight_decay": 1e-4,
+            "adv_weight": 1.0, "cycle_weight": 10.0, "identity_weight": 10.0, "cam_weight": 1000.0,
+            "decay": True, "light": False, "beta1": 0.5, "beta2": 0.999}
 
 
-def trainable_count(model):
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+def test_defaults_are_the_official_hyper_parameters():
+    defaults = {field.name: field.default for field in fields(SPEC.config)}
+    assert {name: defaults[name] for name in OFFICIAL} == OFFICIAL
 
 
-def test_nearest_upsampling_matches_numpy_and_its_gradient_compiles_with_xla():
-    x = np.random.default_rng(0).normal(size=(2, 3, 5, 4)).astype(np.float32)
-    layer = NearestUpsampling2D()
-    np.testing.assert_array_equal(layer(x).numpy(), x.repeat(2, axis=1).repeat(2, axis=2))
-
-    @tf.function(jit_compile=True)
-    def gradient(inputs):
-        with tf.GradientTape() as tape:
-            tape.watch(inputs)
-            loss = tf.reduce_sum(layer(inputs) ** 2)
-        return tape.gradient(loss, inputs)
-
-    # d/dx sum(up(x)^2) = 2 x for each of the 4 copies of x.
-    np.testing.assert_allclose(gradient(tf.constant(x)).numpy(), 8.0 * x, rtol=1e-6)
-
-
-# ---- official parameter counts (SPEC.md, PyTorch) --------------------------------------------
-def test_light_generator_parameter_count_and_shapes():
-    generator = ugatit_generator(image_size=256, ngf=64, n_res=4, light=True)
-    assert generator.count_params() == 10_589_888
-    image, cam_logit, heatmap = generator.outputs
-    assert tuple(image.shape) == (None, 256, 256, 3)
-    assert tuple(cam_logit.shape) == (None, 2)
-    assert tuple(heatmap.shape) == (None, 64, 64, 1)
-
-
-def test_full_generator_parameter_count():
-    # Builds the 268M-weight flatten->FC layer once (~1.1 GB).
-    generator = ugatit_generator(image_size=256, ngf=64, n_res=4, light=False)
+# ---- networks ------------------------------------------------------------------------------
+def test_full_generator_parameter_count(monkeypatch):
+    """278,959,808 (SPEC.md), 268,435,456 of them in the flatten -> FC layer; the contract
+    test leaves the full model out (two of them take 2.2 GB)."""
+    # Zero initial weights: the count is the same and drawing 268M random numbers takes ~10 s.
+    monkeypatch.setattr(ugatit_networks, "torch_default", keras.initializers.Zeros)
+    generator = ugatit_generator(image_size=256, ch=64, n_res=4, light=False)
     assert generator.count_params() == 278_959_808
     assert generator.get_layer("mlp_fc0").count_params() == 268_435_456
     del generator
     gc.collect()
 
 
-@pytest.mark.parametrize("n_layers, count, patch, heat", [(7, 53_130_176, 6, 7), (5, 3_290_560, 30, 31)])
-def test_discriminator_parameter_counts_and_shapes(n_layers, count, patch, heat):
-    disc = ugatit_discriminator(image_size=256, ndf=64, n_layers=n_layers)
-    # Trainable weights equal the PyTorch parameters; SpectralNormalization's u vectors are
-    # the only non-trainable ones.
-    assert trainable_count(disc) == count
-    assert all("vector_u" in w.path for w in disc.non_trainable_weights)
+def test_generator_shapes():
+    image, cam_logit, heatmap = ugatit_generator(image_size=256, ch=2, n_res=1, light=True).outputs
+    assert tuple(image.shape) == (None, 256, 256, 3)
+    assert tuple(cam_logit.shape) == (None, 2)
+    assert tuple(heatmap.shape) == (None, 64, 64, 1)
+
+
+@pytest.mark.parametrize("image_size, n_layers, patch", [(256, 7, 6), (256, 5, 30), (96, 7, 1), (32, 5, 2),
+                                                         (32, 4, 6)])
+def test_discriminator_shapes(image_size, n_layers, patch):
+    """6x6 (global, 7 layers) and 30x30 (local, 5 layers) patch logits at 256 px;
+    ``discriminator_patch_size``, which the configuration check uses, agrees with the network
+    down to the smallest size."""
+    disc = ugatit_discriminator(image_size=image_size, ch=2, n_layers=n_layers)
     patch_logit, cam_logit, heatmap = disc.outputs
     assert tuple(patch_logit.shape) == (None, patch, patch, 1)
     assert tuple(cam_logit.shape) == (None, 2)
-    assert tuple(heatmap.shape) == (None, heat, heat, 1)
+    assert tuple(heatmap.shape) == (None, patch + 1, patch + 1, 1)
+    assert discriminator_patch_size(image_size, n_layers) == patch
+    # Trainable weights are the PyTorch parameters; spectral norm's u vectors are the only others.
+    assert disc.non_trainable_weights and all("vector_u" in w.path for w in disc.non_trainable_weights)
 
 
-# ---- tiny system -------------------------------------------------------------------------------
-SIZE = 32
-TINY = UGATITConfig(image_size=SIZE, ngf=8, ndf=8, n_res=1, light=False, global_n_layers=5,
-                    local_n_layers=4, num_iters=10)
+# ---- objective -------------------------------------------------------------------------------
+def bce(logits, target):
+    logits = np.asarray(logits, np.float64)
+    return np.mean(np.maximum(logits, 0) - logits * target + np.log1p(np.exp(-np.abs(logits))), axis=1)
 
 
-random_batch = functools.partial(tiny_unpaired.random_batch, SIZE)
+def mean_abs(a, b):
+    return float(np.mean(np.abs(np.asarray(a) - np.asarray(b))))
+
+
+def test_losses_are_the_papers_terms():
+    """Every weight different, so a term with the wrong weight shows. The CAM loss asks each
+    generator's classifier for 1 on its source domain and 0 on its target domain (the
+    identity input); the weight decay is 0.5 * wd * sum of squares of the generators' weights."""
+    config = dataclasses.replace(TINY, adv_weight=2.0, cycle_weight=3.0, identity_weight=5.0, cam_weight=7.0,
+                                 weight_decay=1e-3)
+    system = built_system(UGATIT, config)
+    batch = random_batch(SIZE)
+    a, b = batch["image_a"], batch["image_b"]
+
+    d_logs = logs_of(system.discriminator_step, batch)
+    np.testing.assert_allclose(d_logs["D/loss"], 2.0 * (d_logs["D/loss_adv"] + d_logs["D/loss_cam"]), rtol=1e-6)
+    assert d_logs["D/weight_decay"] > 0
+
+    g_ab, g_ba = system.generator_a2b, system.generator_b2a
+    fake_a2b, cam_a2b, _ = g_ab(a)
+    fake_b2a, cam_b2a, _ = g_ba(b)
+    identity_a, cam_a2a, _ = g_ba(a)
+    identity_b, cam_b2b, _ = g_ab(b)
+    squares = sum(float(np.sum(np.square(v.numpy()))) for v in system.unique_variables(g_ab, g_ba))
+    expected = {
+        "G/loss_cycle": mean_abs(g_ba(fake_a2b)[0], a) + mean_abs(g_ab(fake_b2a)[0], b),
+        "G/loss_identity": mean_abs(identity_a, a) + mean_abs(identity_b, b),
+        "G/loss_cam": float(np.mean(bce(cam_b2a, 1.0) + bce(cam_a2a, 0.0) + bce(cam_a2b, 1.0) + bce(cam_b2b, 0.0))),
+        "G/weight_decay": 0.5 * 1e-3 * squares,
+    }
+    g_logs = logs_of(system.generator_step, batch)
+    for name, value in expected.items():
+        np.testing.assert_allclose(g_logs[name], value, rtol=1e-5, err_msg=name)
+    total = (2.0 * (g_logs["G/loss_adv"] + g_logs["G/loss_adv_cam"]) + 3.0 * g_logs["G/loss_cycle"]
+             + 5.0 * g_logs["G/loss_identity"] + 7.0 * g_logs["G/loss_cam"])
+    np.testing.assert_allclose(g_logs["G/loss"], total, rtol=1e-6)
+
+
+def rho_variables(system):
+    return [layer.rho for generator in system.generators() for layer in generator.layers
+            if isinstance(layer, (AdaLIN, LayerInstanceNorm))]
+
+
+def test_rho_stays_in_unit_interval_with_a_huge_learning_rate():
+    system = built_system(UGATIT, TINY)
+    rhos = rho_variables(system)
+    assert len(rhos) == 2 * (2 * TINY.n_res + 2)  # per generator: 2 AdaLIN per residual block, 2 LIN
+    initial = np.concatenate([rho.numpy() for rho in rhos])
+    system.optimizers["generator"].learning_rate.assign(100.0)
+    for iteration in range(2):
+        logs_of(system.generator_step, random_batch(SIZE, seed=iteration), iteration)
+    values = np.concatenate([rho.numpy() for rho in rhos])
+    assert values.min() >= 0.0 and values.max() <= 1.0
+    # The lr was large enough to throw rho past both ends.
+    moved = values != initial
+    assert np.any(moved & (values == 0.0)) and np.any(moved & (values == 1.0))
+
+
+def test_learning_rate_is_constant_for_half_the_run_then_linear_to_zero():
+    decaying = UGATIT(TINY)
+    rates = [decaying.learning_rates(i) for i in range(11)]
+    generator = [r["generator"] for r in rates]
+    assert generator[:6] == [TINY.lr] * 6 and generator[10] == 0.0
+    assert np.all(np.diff(generator[5:]) < 0)
+    assert [r["discriminator"] for r in rates] == generator
+    constant = UGATIT(dataclasses.replace(TINY, decay=False))
+    assert [constant.learning_rates(i)["generator"] for i in range(11)] == [TINY.lr] * 11
+
+
+# ---- looking at results and shipping -----------------------------------------------------------
+def direction_layout(source, target):
+    name = f"{source}2{target}"
+    return [(source, INPUT), (name, OUTPUT), (f"{name}_cam", VISUAL), (f"{name}_disc_global_cam", VISUAL),
+            (f"{name}_disc_local_cam", VISUAL), (f"{name}2{source}", VISUAL)]
+
+
+BOTH = direction_layout("A", "B") + direction_layout("B", "A")
 
 
 @pytest.fixture(scope="module")
 def system():
-    return tiny_unpaired.built_system(UGATIT, TINY)
+    """A tiny U-GAT-IT for the tests that only look at it (none trains it)."""
+    return UGATIT(TINY)
 
 
-@pytest.fixture(scope="module")
-def steps(system):
-    """The replica step functions, compiled once (tracing dominates these tests' time)."""
-    return tf.function(system.discriminator_step), tf.function(system.generator_step)
+def test_test_columns_are_the_translation_and_its_attention_maps(system):
+    """Per direction: the input, the translation, the generator's CAM, the *target* domain's
+    global and local discriminators' CAMs on the translation, and the reconstruction. The only
+    input-role columns are the two inputs."""
+    images = random_batch(SIZE, batch=3)["image_a"]
+    columns = system.test_columns({"image": images})
+    assert column_layout(columns) == BOTH
+    got = {column.name: np.asarray(column.images) for column in columns}
+    np.testing.assert_array_equal(got["A"], images)
+    np.testing.assert_array_equal(got["B"], images)
+    fake, _, heatmap = system.generator_a2b(images)
+    np.testing.assert_allclose(got["A2B"], fake, atol=1e-6)
+    np.testing.assert_allclose(got["A2B_cam"], heatmap_to_rgb(normalise_heatmap(heatmap, SIZE)), atol=1e-6)
+    for kind, disc in (("global", system.disc_global_b), ("local", system.disc_local_b)):
+        expected = heatmap_to_rgb(normalise_heatmap(disc(fake)[2], SIZE))
+        np.testing.assert_allclose(got[f"A2B_disc_{kind}_cam"], expected, atol=1e-6, err_msg=kind)
+    np.testing.assert_allclose(got["A2B2A"], system.generator_b2a(fake)[0], atol=1e-6)
+    np.testing.assert_allclose(got["B2A"], system.generator_b2a(images)[0], atol=1e-6)
 
 
-def test_tiny_network_shapes(system):
-    batch = random_batch()
-    image, cam_logit, heatmap = system.generator_a2b(batch["image_a"])
-    assert image.shape == (2, SIZE, SIZE, 3) and cam_logit.shape == (2, 2)
-    assert heatmap.shape == (2, SIZE // 4, SIZE // 4, 1)
-    assert np.abs(image.numpy()).max() <= 1.0
-    patch, cam_logit, heatmap = system.disc_global_a(batch["image_a"])
-    assert patch.shape == (2, 2, 2, 1) and heatmap.shape == (2, 3, 3, 1)
-    patch, cam_logit, heatmap = system.disc_local_a(batch["image_a"])
-    assert patch.shape == (2, 6, 6, 1) and heatmap.shape == (2, 7, 7, 1)
-    light = ugatit_generator(image_size=SIZE, ngf=8, n_res=1, light=True)
-    assert light(batch["image_a"])[0].shape == (2, SIZE, SIZE, 3)
+@pytest.mark.parametrize("direction, layout", [("a2b", BOTH[:6]), ("b2a", BOTH[6:])])
+def test_one_direction_gives_only_its_columns(direction, layout):
+    one_way = UGATIT(dataclasses.replace(TINY, direction=direction))
+    columns = one_way.test_columns({"image": random_batch(SIZE, batch=2)["image_a"]})
+    assert column_layout(columns) == layout
 
 
-def test_contract(system):
-    assert set(system.networks()) == {"generator_a2b", "generator_b2a", "disc_global_a",
-                                      "disc_global_b", "disc_local_a", "disc_local_b"}
-    assert system.steps_for(0) == ("discriminator_step", "generator_step")
-    assert set(system.optimizers) == {"generator", "discriminator"}
-    assert system.optimizers["generator"].built and system.optimizers["discriminator"].built
-    # Constant for the first half of num_iters, then linear to 0.
-    rates = [system.learning_rates(i)["generator"] for i in range(11)]
-    assert rates[:6] == [1e-4] * 6 and rates[10] == 0.0
-    assert np.all(np.diff(rates[5:]) < 0)
-    assert system.learning_rates(7)["discriminator"] == rates[7]
+def test_sample_grid_shows_real_images_of_both_domains(system):
+    examples = random_batch(SIZE, batch=3)
+    columns = system.sample_columns(system.sample_batch(examples, np.random.default_rng(0)))
+    assert column_layout(columns) == BOTH
+    np.testing.assert_array_equal(np.asarray(columns[0].images), examples["image_a"])
+    np.testing.assert_array_equal(np.asarray(columns[6].images), examples["image_b"])
 
 
-def test_defaults_are_the_official_ones():
-    c = UGATITConfig()
-    assert (c.image_size, c.ngf, c.n_res, c.light, c.adv_weight, c.cycle_weight,
-            c.identity_weight, c.cam_weight, c.lr, c.weight_decay, c.num_iters) == (
-        256, 64, 4, False, 1, 10, 10, 1000, 1e-4, 1e-4, 1_000_000)
-    assert (c.beta_1, c.beta_2, c.global_n_layers, c.local_n_layers) == (0.5, 0.999, 7, 5)
-
-
-def test_train_steps_are_finite_and_train(system, steps):
-    batch = random_batch()
-    d_step, g_step = steps
-    g_before = [w.numpy().copy() for w in system.generator_a2b.trainable_weights]
-    d_before = [w.numpy().copy() for w in system.disc_local_b.trainable_weights]
-    # With the other side fixed and the same batch, each update lowers its own objective.
-    d_history = [{k: float(v) for k, v in d_step(batch, tf.constant(i, tf.int64)).items()} for i in range(3)]
-    g_history = [{k: float(v) for k, v in g_step(batch, tf.constant(i, tf.int64)).items()} for i in range(3)]
-    for logs in d_history + g_history:
-        assert all(np.isfinite(v) for v in logs.values()), logs
-    assert {"d_adv", "d_cam", "d_loss"} <= set(d_history[0])
-    assert {"g_adv", "g_adv_cam", "g_cycle", "g_identity", "g_cam", "g_loss"} <= set(g_history[0])
-    assert d_history[-1]["d_loss"] < d_history[0]["d_loss"]
-    assert g_history[-1]["g_loss"] < g_history[0]["g_loss"]
-    assert any(np.abs(a - w.numpy()).max() > 0 for a, w in
-               zip(g_before, system.generator_a2b.trainable_weights))
-    assert any(np.abs(a - w.numpy()).max() > 0 for a, w in
-               zip(d_before, system.disc_local_b.trainable_weights))
-    assert d_history[0]["d_weight_decay"] > 0 and g_history[0]["g_weight_decay"] > 0
-
-
-def test_rho_stays_in_unit_interval_with_a_huge_learning_rate(system, steps):
-    optimizer = system.optimizers["generator"]
-    optimizer.learning_rate.assign(100.0)
-    try:
-        _, g_step = steps
-        for iteration in range(2):
-            g_step(random_batch(seed=iteration), tf.constant(iteration, tf.int64))
-    finally:
-        optimizer.learning_rate.assign(TINY.lr)
-    rhos = [layer.rho.numpy() for g in (system.generator_a2b, system.generator_b2a)
-            for layer in g.layers if isinstance(layer, (AdaLIN, LayerInstanceNorm))]
-    assert len(rhos) == 2 * (2 * TINY.n_res + 2)
-    values = np.concatenate(rhos)
-    assert values.min() >= 0.0 and values.max() <= 1.0
-    assert np.any((values == 0.0) | (values == 1.0)), "the lr was not large enough to test clipping"
-
-
-def test_translation_columns(system):
-    batch = random_batch(batch=3)
-    columns = system.translation_columns(batch)
-    names = [name for name, _ in columns]
-    assert names == ["A", "A2B", "A2B_cam", "A2B_disc_global_cam", "A2B_disc_local_cam", "A2B2A",
-                     "B", "B2A", "B2A_cam", "B2A_disc_global_cam", "B2A_disc_local_cam", "B2A2B"]
-    for name, images in columns:
-        images = np.asarray(images)
-        assert images.shape == (3, SIZE, SIZE, 3), name
-        assert images.min() >= -1.0 - 1e-6 and images.max() <= 1.0 + 1e-6, name
-    only_b = system.translation_columns({"image_b": batch["image_b"]})
-    assert [name for name, _ in only_b] == names[6:]
-
-
-def test_render_heatmap_is_a_jet_image_in_range():
-    heatmap = tf.reshape(tf.range(16, dtype=tf.float32), (1, 4, 4, 1))
-    image = render_heatmap(heatmap, 8).numpy()
-    assert image.shape == (1, 8, 8, 3)
-    assert image.min() >= -1.0 and image.max() <= 1.0
-    # Coldest pixel is blue-ish, hottest red-ish (jet).
-    assert image[0, 0, 0, 2] > image[0, 0, 0, 0] and image[0, -1, -1, 0] > image[0, -1, -1, 2]
-
-
-def test_serving_bundle_endpoints_trace_with_dynamic_batch(system):
+def test_serving_outputs_the_translation_and_a_min_max_heatmap(system):
+    """``heatmap`` is the generator's CAM map, min-max scaled per image and resized to the
+    image size (``normalise_heatmap``, tested in tests/layers/test_visualize.py)."""
     bundle = system.serving_bundle()
-    assert bundle.model_name == "ugatit" and bundle.image_size == (SIZE, SIZE)
-    assert [e.name for e in bundle.endpoints] == ["a2b", "b2a"]
-    assert all(not e.conditions for e in bundle.endpoints)
-    assert set(bundle.trackables) == {"generator_a2b", "generator_b2a"}
-    images = random_batch(batch=3)["image_a"]
-    for endpoint, generator in zip(bundle.endpoints, (system.generator_a2b, system.generator_b2a)):
-        fn = tf.function(endpoint.translate,
-                         input_signature=[tf.TensorSpec([None, SIZE, SIZE, 3], tf.float32)])
-        concrete = fn.get_concrete_function()
-        out = concrete(images)
-        assert out.shape == (3, SIZE, SIZE, 3) and out.dtype == tf.float32
-        np.testing.assert_allclose(out.numpy(), generator(images)[0].numpy(), atol=1e-5)
+    images = random_batch(SIZE, batch=3, seed=1)["image_a"]
+    for endpoint, generator in zip(bundle.endpoints, system.generators()):
+        assert [output.name for output in endpoint.outputs] == ["translated", "heatmap"]
+        served = endpoint.translate(images)
+        translated, _, heatmap = generator(images)
+        np.testing.assert_allclose(served["translated"], translated, atol=1e-6)
+        served_heatmap = served["heatmap"].numpy()
+        assert served_heatmap.shape == (3, SIZE, SIZE, 1), endpoint.name
+        assert served_heatmap.min() >= 0.0 and served_heatmap.max() <= 1.0
+        np.testing.assert_allclose(served_heatmap, normalise_heatmap(heatmap, SIZE), atol=1e-6)
+    assert [endpoint.name for endpoint in bundle.endpoints] == ["a2b", "b2a"]

@@ -6,16 +6,27 @@ import tensorflow as tf
 
 
 def random_batch(size, batch=2, seed=0):
-    """{"image_a", "image_b"}: uniform [-1, 1] images of shape (batch, size, size, 3)."""
+    """{"image_a", "image_b"}: uniform [-1, 1] images of shape (batch, size, size, 3), the two
+    domains different."""
     rng = np.random.default_rng(seed)
     return {key: tf.constant(rng.uniform(-1, 1, (batch, size, size, 3)).astype(np.float32))
             for key in ("image_a", "image_b")}
 
 
-def built_system(system_class, config, global_batch_size=2):
-    """`system_class(global_batch_size, config)` with networks and optimizers built, seed 0."""
+def built_system(system_class, config):
+    """``system_class(config)`` with networks and optimizers built, Keras seed 0."""
     keras.utils.set_random_seed(0)
-    system = system_class(global_batch_size=global_batch_size, config=config)
+    system = system_class(config)
     system.build_networks()
     system.make_optimizers()
     return system
+
+
+def logs_of(step, batch, iteration=0):
+    """Run a replica step function eagerly (the contract test runs them compiled) and return
+    its logs as floats."""
+    return {name: float(value) for name, value in step(batch, tf.constant(iteration, tf.int64)).items()}
+
+
+def column_layout(columns):
+    return [(column.name, column.role) for column in columns]

@@ -1,0 +1,34 @@
+"""StarGAN (Choi et al., CVPR 2018): multi-domain translation with one generator and the
+mask vector for training on several datasets."""
+
+from stargan_tf.models.spec import ParameterCount, SystemSpec
+from stargan_tf.models.stargan.config import StarGANConfig
+
+_SHAPES_5 = ("Red_Shape", "Green_Shape", "Blue_Shape", "Square", "Large")  # c_dim 5, as CelebA's default
+
+
+def _build(config, data):
+    from stargan_tf.models.stargan.system import DatasetLabels, StarGAN
+
+    return StarGAN(config, [DatasetLabels(key, space) for key, space in zip(data.keys, data.label_spaces)])
+
+
+SPEC = SystemSpec(
+    name="stargan", config=StarGANConfig, data="labeled",
+    build=_build,
+    presets={
+        # 32x32, narrow networks; the paper's architecture stays behind the flags.
+        "shapes": {"selected_attrs": ("Red_Shape", "Green_Shape", "Blue_Shape", "Dark_Background"),
+                   "image_size": 32, "g_conv_dim": 32, "d_conv_dim": 32, "g_repeat_num": 3, "d_repeat_num": 4,
+                   "batch_size": 16, "num_iters": 2500, "num_iters_decay": 1000, "lr_update_step": 100,
+                   "n_critic": 5, "log_step": 10, "sample_step": 500, "model_save_step": 500, "cache": True},
+        "tiny": {"selected_attrs": ("Red_Shape", "Green_Shape", "Blue_Shape", "Dark_Background"),
+                 "image_size": 16, "g_conv_dim": 8, "d_conv_dim": 8, "g_repeat_num": 1, "d_repeat_num": 3,
+                 "batch_size": 4, "n_critic": 2, "num_iters": 4, "num_iters_decay": 0, "lr_update_step": 1},
+    },
+    parameter_counts=(
+        ParameterCount({"selected_attrs": _SHAPES_5}, {"generator": 8_430_528, "discriminator": 44_762_048}),
+        ParameterCount({"selected_attrs": _SHAPES_5, "image_size": 256}, {"discriminator": 44_884_928}),
+    ),
+    description="StarGAN: one generator for many domains (CelebA attributes, RaFD classes, both).",
+)

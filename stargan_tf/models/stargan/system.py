@@ -1,0 +1,256 @@
+"""StarGAN (Choi et al., CVPR 2018): one generator for many domains, with the mask vector."""
+
+import dataclasses
+
+import numpy as np
+import tensorflow as tf
+
+from stargan_tf import losses
+from stargan_tf.export.spec import BINARY, ONE_HOT, Condition, ServingBundle, ServingEndpoint, ServingInput
+from stargan_tf.models.base import INPUT, OUTPUT, Column, GANSystem
+from stargan_tf.models.config import ConfigError
+from stargan_tf.models.stargan.networks import stargan_discriminator, stargan_generator
+from stargan_tf.pipelines.labels import LabelSpace
+from stargan_tf.training.schedules import linear_decay
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetLabels:
+    """The label space of one dataset StarGAN trains on.
+
+    Attributes:
+        key: the batch key of this dataset in joint training (``celeba``, ``rafd``).
+        space: its ``LabelSpace`` (names in label order, exclusive groups, single_label:
+            one-hot classes with softmax CE like RaFD, or multi-label attributes with
+            sigmoid BCE like CelebA).
+    """
+
+    key: str
+    space: LabelSpace
+
+
+class StarGAN(GANSystem):
+    """StarGAN's objective (paper Eq. 1-7): WGAN-GP adversarial loss, domain classification
+    loss on real (D) and fake (G) images, and L1 reconstruction (cycle) loss.
+
+    With one dataset the generator's label is that dataset's label vector. With two
+    (``Both``, StarGAN-JNT, paper Sec. 3.2) it is ``[labels of dataset 1, labels of dataset
+    2, mask vector]``, the unknown dataset's labels zero, and D's classification loss only
+    covers the labels of the dataset the batch comes from.
+
+    Args:
+        config: ``StarGANConfig``.
+        datasets: a ``DatasetLabels`` per dataset trained on (one, or two for joint training).
+    """
+
+    def __init__(self, config, datasets, name="stargan", **kwargs):
+        super().__init__(config, name=name, **kwargs)
+        self.datasets = tuple(datasets)
+        names = self.datasets[0].space.names
+        unknown = [n for n in config.target_attrs if n not in names]
+        if unknown:
+            raise ConfigError(f"--target_attrs {unknown} are not among the model's targets; valid names are: "
+                              f"{', '.join(names)}.")
+        self.cls_dim = sum(d.space.size for d in self.datasets)
+        self.label_dim = self.cls_dim + (len(self.datasets) if len(self.datasets) > 1 else 0)
+        c = config
+        self.generator = stargan_generator(c.g_conv_dim, self.label_dim, c.g_repeat_num, name="generator")
+        self.discriminator = stargan_discriminator(c.image_size, c.d_conv_dim, self.cls_dim, c.d_repeat_num,
+                                                   name="discriminator")
+
+    @property
+    def progress_logs(self):
+        return tuple(f"{self._prefix(i)}{side}/loss" for i in range(len(self.datasets)) for side in "DG")
+
+    # ---- contract -----------------------------------------------------------------
+    def networks(self):
+        return {"generator": self.generator, "discriminator": self.discriminator}
+
+    def build_networks(self):
+        """Functional networks hold their variables from construction on."""
+
+    def make_optimizers(self):
+        c = self.config
+        self.optimizers = {
+            "generator": self.adam(c.g_lr, c.beta1, c.beta2, self.generator.trainable_variables),
+            "discriminator": self.adam(c.d_lr, c.beta1, c.beta2, self.discriminator.trainable_variables),
+        }
+        return self.optimizers
+
+    def learning_rates(self, iteration):
+        c = self.config
+        start = c.num_iters - c.num_iters_decay
+        return {
+            "generator": linear_decay(c.g_lr, iteration, start, c.num_iters, c.lr_update_step),
+            "discriminator": linear_decay(c.d_lr, iteration, start, c.num_iters, c.lr_update_step),
+        }
+
+    def steps_for(self, iteration):
+        if (iteration + 1) % self.config.n_critic == 0:
+            return ("discriminator_step", "generator_step")
+        return ("discriminator_step",)
+
+    # ---- looking at results -------------------------------------------------------------
+    def targets(self, source_labels, target_names=None):
+        """``[(name, generator labels)]`` for images of the first dataset: the official
+        ``create_labels`` over its label space, then (joint training) every class of the
+        other datasets."""
+        result = []
+        for index, dataset in enumerate(self.datasets):
+            labels = source_labels if index == 0 else np.zeros((len(source_labels), dataset.space.size), np.float32)
+            names = target_names if index == 0 else None
+            for name, target in dataset.space.test_targets(labels, names):
+                result.append((name, self.generator_labels(target, index)))
+        return result
+
+    def sample_batch(self, examples, rng):
+        return {"image": examples["image"], "targets": self.targets(examples["label"])}
+
+    def sample_columns(self, batch):
+        """Paper Fig. 4 layout: the input, then one column per target."""
+        image = tf.convert_to_tensor(batch["image"], tf.float32)
+        columns = [Column("input", image, INPUT)]
+        for name, target in batch["targets"]:
+            columns.append(Column(name, self.generator((image, tf.convert_to_tensor(target, tf.float32))), OUTPUT))
+        return columns
+
+    def test_columns(self, inputs):
+        """User images come without labels: D's classifier estimates the source labels, then
+        each image goes to every target (or ``--target_attrs``)."""
+        image = tf.convert_to_tensor(inputs["image"], tf.float32)
+        labels = self.estimate_labels(image).numpy()
+        return self.sample_columns({"image": image,
+                                    "targets": self.targets(labels, self.config.target_attrs or None)})
+
+    def serving_bundle(self):
+        if len(self.datasets) == 1:
+            space = self.datasets[0].space
+            condition = Condition("target", space.size, kind=ONE_HOT if space.single_label else BINARY,
+                                  names=tuple(space.names),
+                                  description="target domain labels in selected-attribute order")
+        else:
+            names = (tuple(n for d in self.datasets for n in d.space.names)
+                     + tuple(f"mask_{d.key}" for d in self.datasets))
+            condition = Condition("target", self.label_dim, kind=BINARY, names=names,
+                                  description="[labels of each dataset..., mask vector]; unknown labels 0")
+        endpoint = ServingEndpoint(
+            "translate", lambda image, target: self.generator((image, target)), inputs=(ServingInput("image"), condition),
+            description="translate images to the target domain")
+        size = self.config.image_size
+        return ServingBundle(
+            model_name=self.name,
+            image_size=(size, size),
+            endpoints=(endpoint,),
+            trackables={"generator": self.generator},
+            metadata={"system": "stargan",
+                      "datasets": [{"key": d.key, "names": list(d.space.names), "single_label": d.space.single_label}
+                                   for d in self.datasets]},
+        )
+
+    # ---- labels -------------------------------------------------------------------------
+    def generator_labels(self, labels, dataset_index=0):
+        """Map labels of one dataset to the generator's label vector (adds the mask vector
+        and zeros for the other datasets' labels in joint training)."""
+        labels = tf.cast(labels, tf.float32)
+        if len(self.datasets) == 1:
+            return labels
+        batch = tf.shape(labels)[0]
+        parts = []
+        for index, dataset in enumerate(self.datasets):
+            parts.append(labels if index == dataset_index else tf.zeros((batch, dataset.space.size)))
+        mask = tf.one_hot(tf.fill([batch], dataset_index), len(self.datasets))
+        return tf.concat(parts + [mask], axis=1)
+
+    def _classification_logits(self, cls_logits, dataset_index):
+        start = sum(d.space.size for d in self.datasets[:dataset_index])
+        return cls_logits[:, start : start + self.datasets[dataset_index].space.size]
+
+    def _classification_loss(self, logits, labels, dataset_index):
+        if self.datasets[dataset_index].space.single_label:
+            return losses.single_label_classification(logits, labels)
+        return losses.multi_label_classification(logits, labels)
+
+    def estimate_labels(self, images, dataset_index=0):
+        """D's auxiliary classifier's guess at the domain labels of real images: the source
+        labels test mode uses for the user's own photos, which come without attributes."""
+        _, cls_logits = self.discriminator(tf.convert_to_tensor(images, tf.float32))
+        logits = self._classification_logits(cls_logits, dataset_index)
+        if self.datasets[dataset_index].space.single_label:
+            return tf.one_hot(tf.argmax(logits, axis=1), self.datasets[dataset_index].space.size)
+        return tf.cast(logits > 0, tf.float32)
+
+    def _datasets_in(self, batch):
+        if len(self.datasets) == 1:
+            return [(0, batch)]
+        return [(index, batch[dataset.key]) for index, dataset in enumerate(self.datasets)]
+
+    def _prefix(self, dataset_index):
+        return "" if len(self.datasets) == 1 else f"{self.datasets[dataset_index].key}/"
+
+    def _logs(self, dataset_index, side, total, **per_example):
+        """``{<dataset>/<side>/loss: total, <dataset>/<side>/<term>: global mean, ...}``."""
+        prefix = f"{self._prefix(dataset_index)}{side}/"
+        return {f"{prefix}loss": total, **{prefix + name: self.average(value) for name, value in per_example.items()}}
+
+    # ---- replica steps ----------------------------------------------------------------
+    def discriminator_step(self, batch, iteration):
+        """D maximises Eq. 1 with gradient penalty and minimises Eq. 2 on real images."""
+        logs = {}
+        for dataset_index, data in self._datasets_in(batch):
+            logs.update(self._discriminator_update(dataset_index, data, iteration))
+        return logs
+
+    def _discriminator_update(self, dataset_index, data, iteration):
+        real, label = data["image"], data["label"]
+        fake = self.generator((real, self.generator_labels(data["target"], dataset_index)))
+        alpha = self.per_example_uniform(tf.shape(real)[0], iteration, salt=dataset_index)
+        optimizer = self.optimizers["discriminator"]
+        variables = self.discriminator.trainable_variables
+        with tf.GradientTape() as tape:
+            real_src, real_cls = self.discriminator(real)
+            fake_src, _ = self.discriminator(tf.stop_gradient(fake))
+            cls_logits = self._classification_logits(real_cls, dataset_index)
+            loss_real = losses.wgan_critic_real(real_src)
+            loss_fake = losses.wgan_critic_fake(fake_src)
+            loss_cls = self._classification_loss(cls_logits, label, dataset_index)
+            loss_gp = losses.gradient_penalty(lambda x: self.discriminator(x)[0], real, fake, alpha)
+            c = self.config
+            total = self.average(loss_real + loss_fake + c.lambda_cls * loss_cls + c.lambda_gp * loss_gp)
+            scaled = optimizer.scale_loss(total)
+        self.update(optimizer, tape, scaled, variables)
+        return self._logs(dataset_index, "D", total, loss_real=loss_real, loss_fake=loss_fake, loss_cls=loss_cls,
+                          loss_gp=loss_gp, cls_accuracy=self._accuracy(cls_logits, label, dataset_index))
+
+    def _accuracy(self, logits, labels, dataset_index):
+        labels = tf.cast(labels, tf.float32)
+        if self.datasets[dataset_index].space.single_label:
+            return tf.cast(tf.equal(tf.argmax(logits, 1), tf.argmax(labels, 1)), tf.float32)
+        return tf.reduce_mean(tf.cast(tf.equal(tf.cast(logits > 0, tf.float32), labels), tf.float32), axis=1)
+
+    def generator_step(self, batch, iteration):
+        """G minimises the adversarial, fake-classification (Eq. 3) and reconstruction
+        (Eq. 4) terms."""
+        logs = {}
+        for dataset_index, data in self._datasets_in(batch):
+            logs.update(self._generator_update(dataset_index, data))
+        return logs
+
+    def _generator_update(self, dataset_index, data):
+        real = data["image"]
+        source = self.generator_labels(data["label"], dataset_index)
+        target = self.generator_labels(data["target"], dataset_index)
+        optimizer = self.optimizers["generator"]
+        variables = self.generator.trainable_variables
+        with tf.GradientTape() as tape:
+            fake = self.generator((real, target))
+            fake_src, fake_cls = self.discriminator(fake)
+            loss_fake = losses.wgan_generator(fake_src)
+            loss_cls = self._classification_loss(
+                self._classification_logits(fake_cls, dataset_index), data["target"], dataset_index
+            )
+            loss_rec = losses.l1(real, self.generator((fake, source)))
+            c = self.config
+            total = self.average(loss_fake + c.lambda_rec * loss_rec + c.lambda_cls * loss_cls)
+            scaled = optimizer.scale_loss(total)
+        self.update(optimizer, tape, scaled, variables)
+        return self._logs(dataset_index, "G", total, loss_fake=loss_fake, loss_rec=loss_rec, loss_cls=loss_cls)

@@ -1,0 +1,166 @@
+"""U-GAT-IT (Kim et al., ICLR 2020): the training objective."""
+
+import tensorflow as tf
+
+from stargan_tf import losses
+from stargan_tf.export.spec import MASK, ServingOutput
+from stargan_tf.layers.adalin import clip_rho
+from stargan_tf.models.base import OUTPUT, VISUAL, Column
+from stargan_tf.models.two_domain import TwoDomainSystem
+from stargan_tf.models.ugatit.networks import ugatit_discriminator, ugatit_generator
+from stargan_tf.training.visualize import heatmap_to_rgb, normalise_heatmap
+
+
+class UGATIT(TwoDomainSystem):
+    """U-GAT-IT: two CAM/AdaLIN generators and four CAM discriminators (global/local x A/B).
+
+    Objective (paper Sec. 2.2; official PyTorch ``train``), per direction:
+        D: LSGAN on the patch and CAM logits of the global and local D (real -> 1, fake -> 0).
+        G: adv_weight * LSGAN(fake -> 1, 4 terms) + cycle_weight * L1 cycle
+           + identity_weight * L1 identity + cam_weight * BCE(cam of source-domain input -> 1,
+           cam of target-domain input -> 0).
+    Every iteration: a D step (fakes held constant), then a G step, then rho is clipped.
+
+    Args:
+        config: ``UGATITConfig``.
+    """
+
+    serving_outputs = (ServingOutput("translated"),
+                       ServingOutput("heatmap", MASK, "the generator's CAM attention map, min-max scaled to [0, 1] "
+                                                      "per example, then resized to the image size (bilinear)"))
+
+    def __init__(self, config, name="ugatit", **kwargs):
+        super().__init__(config, name=name, **kwargs)
+        c = self.config
+
+        def generator(name):
+            return ugatit_generator(c.image_size, c.ch, c.n_res, c.light, unbiased_variance=c.unbiased_variance,
+                                    name=name)
+
+        def discriminator(n_layers, name):
+            return ugatit_discriminator(c.image_size, c.ch, n_layers, name=name)
+
+        self.generator_a2b = generator("generator_a2b")
+        self.generator_b2a = generator("generator_b2a")
+        self.disc_global_a = discriminator(c.global_n_layers, "disc_global_a")
+        self.disc_global_b = discriminator(c.global_n_layers, "disc_global_b")
+        self.disc_local_a = discriminator(c.local_n_layers, "disc_local_a")
+        self.disc_local_b = discriminator(c.local_n_layers, "disc_local_b")
+
+    # ---- contract ----------------------------------------------------------------------
+    def networks(self):
+        return {
+            "generator_a2b": self.generator_a2b,
+            "generator_b2a": self.generator_b2a,
+            "disc_global_a": self.disc_global_a,
+            "disc_global_b": self.disc_global_b,
+            "disc_local_a": self.disc_local_a,
+            "disc_local_b": self.disc_local_b,
+        }
+
+    def discriminators(self):
+        return [self.disc_global_a, self.disc_global_b, self.disc_local_a, self.disc_local_b]
+
+    def decay_start(self):
+        # Official: from num_iters / 2 on, lr -= lr0 / (num_iters / 2) per step.
+        return self.config.num_iters // 2 if self.config.decay else self.config.num_iters
+
+    def serving_metadata(self):
+        return {"light": self.config.light, "ch": self.config.ch, "n_res": self.config.n_res}
+
+    def steps_for(self, iteration):
+        return ("discriminator_step", "generator_step")
+
+    # ---- step functions ----------------------------------------------------------------
+    def discriminator_step(self, batch, iteration):
+        c = self.config
+        real_a, real_b = batch["image_a"], batch["image_b"]
+        # Fakes are constants for D (the official code forgets to detach them; issue #21).
+        fake_a2b = tf.stop_gradient(self.generator_a2b(real_a, training=True)[0])
+        fake_b2a = tf.stop_gradient(self.generator_b2a(real_b, training=True)[0])
+        optimizer = self.optimizers["discriminator"]
+        variables = self._discriminator_variables()
+        with tf.GradientTape() as tape:
+            adv, cam = 0.0, 0.0
+            for disc, real, fake in (
+                (self.disc_global_a, real_a, fake_b2a),
+                (self.disc_local_a, real_a, fake_b2a),
+                (self.disc_global_b, real_b, fake_a2b),
+                (self.disc_local_b, real_b, fake_a2b),
+            ):
+                # One call on [real; fake]: the discriminators have no batch-coupled layers.
+                logit, cam_logit, _ = disc(tf.concat([real, fake], axis=0), training=True)
+                real_logit, fake_logit = tf.split(logit, 2, axis=0)
+                real_cam, fake_cam = tf.split(cam_logit, 2, axis=0)
+                adv += self.average(losses.lsgan(real_logit, 1.0) + losses.lsgan(fake_logit, 0.0))
+                cam += self.average(losses.lsgan(real_cam, 1.0) + losses.lsgan(fake_cam, 0.0))
+            d_loss = c.adv_weight * (adv + cam)
+            decay = losses.l2_penalty(variables, c.weight_decay)
+            scaled = optimizer.scale_loss(d_loss + decay)
+        self.update(optimizer, tape, scaled, variables)
+        return {"D/loss_adv": adv, "D/loss_cam": cam, "D/loss": d_loss, "D/weight_decay": decay}
+
+    def generator_step(self, batch, iteration):
+        c = self.config
+        real_a, real_b = batch["image_a"], batch["image_b"]
+        optimizer = self.optimizers["generator"]
+        variables = self._generator_variables()
+        g_ab, g_ba = self.generator_a2b, self.generator_b2a
+        with tf.GradientTape() as tape:
+            fake_a2b, cam_a2b, _ = g_ab(real_a, training=True)
+            fake_b2a, cam_b2a, _ = g_ba(real_b, training=True)
+            rec_a = g_ba(fake_a2b, training=True)[0]
+            rec_b = g_ab(fake_b2a, training=True)[0]
+            identity_a, cam_a2a, _ = g_ba(real_a, training=True)
+            identity_b, cam_b2b, _ = g_ab(real_b, training=True)
+
+            adv, adv_cam = 0.0, 0.0
+            for disc, fake in (
+                (self.disc_global_a, fake_b2a), (self.disc_local_a, fake_b2a),
+                (self.disc_global_b, fake_a2b), (self.disc_local_b, fake_a2b),
+            ):
+                logit, cam_logit, _ = disc(fake, training=True)
+                adv += self.average(losses.lsgan(logit, 1.0))
+                adv_cam += self.average(losses.lsgan(cam_logit, 1.0))
+            cycle = self.average(losses.l1(rec_a, real_a) + losses.l1(rec_b, real_b))
+            identity = self.average(losses.l1(identity_a, real_a) + losses.l1(identity_b, real_b))
+            # The generator's CAM classifier tells its source domain (-> 1) from its target
+            # domain (the identity input, -> 0).
+            cam = self.average(
+                losses.bce_with_logits(cam_b2a, 1.0) + losses.bce_with_logits(cam_a2a, 0.0)
+                + losses.bce_with_logits(cam_a2b, 1.0) + losses.bce_with_logits(cam_b2b, 0.0)
+            )
+            g_loss = (c.adv_weight * (adv + adv_cam) + c.cycle_weight * cycle
+                      + c.identity_weight * identity + c.cam_weight * cam)
+            decay = losses.l2_penalty(variables, c.weight_decay)
+            scaled = optimizer.scale_loss(g_loss + decay)
+        self.update(optimizer, tape, scaled, variables)
+        # RhoClipper(0, 1) after every generator update (the weight constraint already
+        # clipped inside optimizer.apply; this keeps the contract explicit and idempotent).
+        clip_rho(g_ab)
+        clip_rho(g_ba)
+        return {"G/loss_adv": adv, "G/loss_adv_cam": adv_cam, "G/loss_cycle": cycle, "G/loss_identity": identity,
+                "G/loss_cam": cam, "G/loss": g_loss, "G/weight_decay": decay}
+
+    # ---- looking at results and shipping --------------------------------------------------
+    def translate(self, generator, image):
+        translated, _, heatmap = generator(image, training=False)
+        return {"translated": tf.cast(translated, tf.float32),
+                "heatmap": normalise_heatmap(heatmap, self.config.image_size)}
+
+    def direction_columns(self, name, real, forward, backward):
+        """The translation, the generator's attention map, the target domain's global and
+        local discriminators' attention maps on the translation, the cycle reconstruction."""
+        size = self.config.image_size
+        fake, _, heatmap = forward(real, training=False)
+        disc_global, disc_local = ((self.disc_global_b, self.disc_local_b) if name == "A2B"
+                                   else (self.disc_global_a, self.disc_local_a))
+        _, _, global_heatmap = disc_global(fake, training=False)
+        _, _, local_heatmap = disc_local(fake, training=False)
+        return [
+            Column(name, fake, OUTPUT),
+            Column(f"{name}_cam", heatmap_to_rgb(normalise_heatmap(heatmap, size)), VISUAL),
+            Column(f"{name}_disc_global_cam", heatmap_to_rgb(normalise_heatmap(global_heatmap, size)), VISUAL),
+            Column(f"{name}_disc_local_cam", heatmap_to_rgb(normalise_heatmap(local_heatmap, size)), VISUAL),
+            Column(f"{name}2{name[0]}", backward(fake, training=False)[0], VISUAL),
+        ]
