@@ -1,116 +1,141 @@
 """The modes of main.py: train, test, export, summary."""
 
+import dataclasses
 import os
+import re
 import tempfile
 
-from stargan_tf.cli import presets
-from stargan_tf.cli.registry import entry, validation_cache_dir
+from stargan_tf.cli.config_flags import given_values, resolve, run_architecture
+from stargan_tf.cli.flags import CONFIG_FLAGS
 from stargan_tf.cli.run_config import check_run_config
+from stargan_tf.models.config import ConfigError
+from stargan_tf.models.registry import REGISTRY
+
+TEST_BATCH = 16
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """One invocation: the system, its settings, the common flags and the run directory."""
+
+    spec: object
+    resolved: object
+    flags: object
+    run_dir: str
+
+    @property
+    def config(self):
+        return self.resolved.config
 
 
 def run(flags):
-    """Entry point after flag parsing; returns what the mode produced (paths)."""
+    """Entry point after flag parsing; returns what the mode produced (paths).
+
+    Flags are checked before TensorFlow loads: a mistake costs no start-up time.
+    """
+    spec = REGISTRY[flags.model]
+    resolved = resolve(spec, given_values(flags, CONFIG_FLAGS))
+    if flags.export_model_name is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", flags.export_model_name):
+        raise ConfigError(f"--export_model_name={flags.export_model_name!r}: use letters, digits, '_', '-' and '.' "
+                          "(it becomes a folder and the TF Serving model name).")
+    if resolved.preset and flags.mode == "train":
+        print(f"Built-in dataset: CPU preset for {', '.join(resolved.preset)} (set them to override).")
     # Must happen before TensorFlow runs any op.
     from stargan_tf.training.strategy import split_cpu
     split_cpu(flags.num_cpu_devices)
     import keras
 
-    system_entry = entry(flags.model)
-    presets.apply_preset(flags, system_entry.model_defaults)
-    if flags.dataset == "shapes":
-        applied = presets.apply_preset(flags, system_entry.shapes_preset)
-        if applied and flags.mode == "train":
-            print(f"Built-in dataset: CPU preset for {', '.join(applied)} (set them to override).")
-    if flags.run_dir is None:
-        flags.run_dir = os.path.join("runs", flags.model)
     if flags.mixed_precision != "none":
         keras.mixed_precision.set_global_policy(flags.mixed_precision)
-    keras.utils.set_random_seed(flags.seed)
-    modes = {"train": train, "test": test, "export": export, "summary": summary}
-    return modes[flags.mode](flags, system_entry)
+    keras.utils.set_random_seed(resolved.config.seed)
+    context = Run(spec, resolved, flags, flags.run_dir or os.path.join("runs", spec.name))
+    return {"train": train, "test": test, "export": export, "summary": summary}[flags.mode](context)
 
 
-def _build(flags, system_entry, strategy, data):
-    with strategy.scope():
-        system = system_entry.build(flags, data)
-        system.build_networks()
-    return system
+def train(run):
+    import numpy as np
 
-
-def train(flags, system_entry):
+    from stargan_tf.cli.systems import build_system, load_data, validation_cache_dir
+    from stargan_tf.training.hooks import SampleGrid
     from stargan_tf.training.loop import LoopConfig, Trainer
     from stargan_tf.training.strategy import is_chief, make_strategy
 
+    flags, config = run.flags, run.config
     strategy = make_strategy(flags.strategy)
     chief = is_chief(strategy)
-    check_run_config(flags.run_dir, system_entry.architecture(flags), write=chief)
-    cache_dir = validation_cache_dir(flags.run_dir) if chief else tempfile.mkdtemp(prefix="data-checks-")
-    data = system_entry.load_data(flags, cache_dir)
-    system = _build(flags, system_entry, strategy, data)
-    with strategy.scope():
-        system.make_optimizers()
-    loop_config = LoopConfig(
-        num_iters=flags.num_iters, log_step=flags.log_step, sample_step=flags.sample_step,
-        model_save_step=flags.model_save_step, keep_checkpoints=flags.keep_checkpoints,
-        jit_compile=flags.jit_compile)
-    trainer = Trainer(system, strategy, data.make_dataset, flags.run_dir, loop_config,
-                      sample_batch=system_entry.sample_batch(system, data, flags), is_chief=chief)
+    architecture = run_architecture(run.spec, run.resolved)
+    check_run_config(run.run_dir, architecture, write=False)
+    cache_dir = validation_cache_dir(run.run_dir) if chief else tempfile.mkdtemp(prefix="data-checks-")
+    data = load_data(run.spec, run.resolved, cache_dir)
+    system = build_system(run.spec, run.resolved, data, strategy)
+    samples = SampleGrid(system.sample_batch(data.sample_examples(system.sample_count),
+                                             np.random.default_rng(config.seed)), config.sample_step)
+    loop_config = LoopConfig(num_iters=config.num_iters, log_step=config.log_step,
+                             model_save_step=config.model_save_step, keep_checkpoints=flags.keep_checkpoints,
+                             jit_compile=flags.jit_compile)
+    trainer = Trainer(system, strategy, data.make_dataset, run.run_dir, loop_config, hooks=[samples],
+                      is_chief=chief)
+    trainer.restore()
+    # Recorded once the checkpoint (if any) fits the flags, so a refused run leaves no record.
+    check_run_config(run.run_dir, architecture, write=chief)
     trainer.run()
     outputs = {"checkpoints": trainer.checkpoint.directory, "tensorboard": trainer.summaries.directory}
-    if trainer.last_sample_path:
-        outputs["samples"] = trainer.last_sample_path
+    if samples.last_path:
+        outputs["samples"] = samples.last_path
     if chief and flags.export_after_train:
-        outputs.update(_export(flags, system))
+        outputs.update(_export(run, system, data))
     if chief:
         _print_outputs(outputs)
         print(f"Watch training with: tensorboard --logdir {trainer.summaries.directory}")
     return outputs
 
 
-def _restored(flags, system_entry):
+def _restored(run):
     """The system with the networks of the run's latest checkpoint (for test and export)."""
-    import tensorflow as tf
-
+    from stargan_tf.cli.systems import build_system, load_data, validation_cache_dir
     from stargan_tf.training.checkpoints import restore_networks
 
-    check_run_config(flags.run_dir, system_entry.architecture(flags), write=False)
-    data = system_entry.load_data(flags, validation_cache_dir(flags.run_dir))
-    system = _build(flags, system_entry, tf.distribute.get_strategy(), data)
-    path = restore_networks(system.networks(), flags.run_dir)
+    check_run_config(run.run_dir, run_architecture(run.spec, run.resolved), write=False)
+    data = load_data(run.spec, run.resolved, validation_cache_dir(run.run_dir))
+    system = build_system(run.spec, run.resolved, data, optimizers=False)
+    path = restore_networks(system.networks(), run.run_dir)
     print(f"Restored {path}")
     return system, data
 
 
-def test(flags, system_entry):
-    import numpy as np
-
+def test(run):
+    from stargan_tf.models.base import INPUT
     from stargan_tf.pipelines import load_user_images
     from stargan_tf.training.samples import grid, save_png, to_uint8
 
-    system, data = _restored(flags, system_entry)
-    image_dir = flags.test_image_dir
-    if image_dir is None:
-        raise SystemExit("--mode=test needs --test_image_dir: a folder of your images (JPEG or PNG).")
-    names, images = load_user_images(image_dir, flags.image_size)
-    result_dir = flags.result_dir or os.path.join(flags.run_dir, "results")
+    if run.flags.test_image_dir is None:
+        raise ConfigError("--mode=test needs --test_image_dir: a folder of your images (JPEG or PNG).")
+    system, _ = _restored(run)
+    names, images = load_user_images(run.flags.test_image_dir, run.config.image_size)
+    result_dir = run.flags.result_dir or os.path.join(run.run_dir, "results")
     written = []
-    for start in range(0, len(names), 16):
-        batch = system_entry.test_batch(system, data, flags, images[start : start + 16])
-        columns = [(name, np.asarray(values)) for name, values in system.translation_columns(batch)]
-        for offset, image_name in enumerate(names[start : start + 16]):
+    for start in range(0, len(names), TEST_BATCH):
+        columns = system.test_columns({"image": images[start : start + TEST_BATCH]})
+        for offset, image_name in enumerate(names[start : start + TEST_BATCH]):
             stem = os.path.splitext(os.path.basename(image_name))[0]
-            for column, values in columns[1:]:
-                written.append(save_png(to_uint8(values[offset]), os.path.join(result_dir, f"{stem}_{column}.png")))
-        save_png(grid(columns), os.path.join(result_dir, f"grid-{start // 16 + 1:03d}.png"))
-    print(f"Wrote {len(written)} translations of {len(names)} images and their grids to {result_dir}")
+            for column in columns:
+                if column.role != INPUT:
+                    path = os.path.join(result_dir, f"{stem}_{column.name}.png")
+                    written.append(save_png(to_uint8(column.images[offset]), path))
+        save_png(grid(columns), os.path.join(result_dir, f"grid-{start // TEST_BATCH + 1:03d}.png"))
+    print(f"Wrote {len(written)} images for {len(names)} inputs and their grids to {result_dir}")
     return {"results": result_dir}
 
 
-def _export(flags, system):
+def _export(run, system, data):
+    from stargan_tf.cli.data import model_name
     from stargan_tf.export import export_bundle
 
-    export_dir = flags.export_dir or os.path.join(flags.run_dir, "export")
-    report = export_bundle(system.serving_bundle(), export_dir, version=flags.export_version,
+    flags = run.flags
+    name = flags.export_model_name or model_name(run.spec.name, data)
+    bundle = dataclasses.replace(system.serving_bundle(), model_name=name)
+    export_dir = flags.export_dir or os.path.join(run.run_dir, "export")
+    report = export_bundle(bundle, export_dir, version=flags.export_version,
                            tflite_quantizations=tuple(flags.tflite_quantization))
     version_dir = report["path"]
     outputs = {"saved_model": version_dir}
@@ -120,26 +145,29 @@ def _export(flags, system):
     return outputs
 
 
-def export(flags, system_entry):
-    system, _ = _restored(flags, system_entry)
-    outputs = _export(flags, system)
+def export(run):
+    system, data = _restored(run)
+    outputs = _export(run, system, data)
     _print_outputs(outputs)
     return outputs
 
 
-def summary(flags, system_entry):
-    import tensorflow as tf
+def summary(run):
+    from stargan_tf.cli.systems import build_system, load_data, validation_cache_dir
 
-    data = system_entry.load_data(flags, validation_cache_dir(flags.run_dir))
-    system = _build(flags, system_entry, tf.distribute.get_strategy(), data)
-    total = 0
+    data = load_data(run.spec, run.resolved, validation_cache_dir(run.run_dir))
+    system = build_system(run.spec, run.resolved, data, optimizers=False)
     for name, network in system.networks().items():
         network.summary(expand_nested=False)
-        count = network.count_params()
-        total += count
+        count = _size(network.trainable_variables)
         print(f"{name}: {count:,} parameters\n")
-    print(f"Total: {total:,} parameters")
+    total = _size(system.unique_variables(*system.networks().values()))
+    print(f"Total: {total:,} parameters (trainable; weights shared between networks counted once)")
     return {"parameters": total}
+
+
+def _size(variables):
+    return sum(int(v.shape.num_elements()) for v in variables)
 
 
 def _print_outputs(outputs):

@@ -1,29 +1,38 @@
-"""From --dataset flags to pipelines: train datasets, sample batches, test images.
+"""From a data family's options to datasets: what ``--dataset`` and its flags load.
 
-Conditional datasets (StarGAN: shapes, CelebA, RaFD, Both) and unpaired two-domain
-datasets (U-GAT-IT, CycleGAN: folder, shapes) each get a small object the modes use.
+Every family's loader returns a data object with:
+
+* ``name``: a short name of the data (``shapes``, ``celeba``, ``horse2zebra``...), part of
+  the default TF Serving model name;
+* ``make_dataset(start_step)``: global training batches, batch ``k`` for iteration
+  ``start_step + k`` (resumable);
+* ``sample_examples(count)``: test examples as one dict of arrays (``{"image", "label"}``
+  for labelled data, ``{"image_a", "image_b"}`` for unpaired domains), for sample grids.
+
+Loading reads every training file once to validate it, so bad data is reported before any
+training step.
 """
 
 import dataclasses
 import functools
 import os
+import re
 import shutil
 from typing import Callable, Sequence
 
 from stargan_tf import pipelines
-from stargan_tf.pipelines.errors import DataError
 
 SHAPES_IMAGE_SIZE = 64  # the built-in dataset is written at this size and resized on load
 
 
-def ensure_shapes(flags):
-    """Write the built-in dataset under --shapes_dir once and return its root.
+def ensure_shapes(options):
+    """Write the built-in dataset under ``--shapes_dir`` once and return its root.
 
     A first write goes to a staging folder renamed into place, so several workers sharing
-    --shapes_dir never see (or delete) each other's half-written files.
+    ``--shapes_dir`` never see (or delete) each other's half-written files.
     """
-    root = os.path.normpath(flags.shapes_dir)
-    write = functools.partial(pipelines.write_shapes_dataset, num_images=flags.shapes_num_images,
+    root = os.path.normpath(options.shapes_dir)
+    write = functools.partial(pipelines.write_shapes_dataset, num_images=options.shapes_num_images,
                               image_size=SHAPES_IMAGE_SIZE, seed=0)
     if not os.path.exists(root):
         os.makedirs(os.path.dirname(os.path.abspath(root)), exist_ok=True)
@@ -37,9 +46,10 @@ def ensure_shapes(flags):
     return root
 
 
+# ---- labelled images (StarGAN) ---------------------------------------------------------------
 @dataclasses.dataclass
 class LabeledSource:
-    """One labelled dataset (CelebA-style or RaFD-style) as the CLI uses it.
+    """One labelled dataset (CelebA-style or RaFD-style).
 
     Attributes:
         key: ``celeba`` or ``rafd`` (the batch key in joint training).
@@ -51,40 +61,40 @@ class LabeledSource:
 
 
 @dataclasses.dataclass
-class ConditionalData:
-    """The labelled datasets StarGAN trains on (one, or two for --dataset=Both)."""
+class LabeledData:
+    """The labelled datasets of a run (one, or two for --dataset=Both)."""
 
+    name: str
     sources: Sequence[LabeledSource]
     label_spaces: Sequence[object]
     global_batch_size: int
 
+    @property
+    def keys(self):
+        return [source.key for source in self.sources]
+
     def make_dataset(self, start_step):
         datasets = [s.read("train", start_step, self.global_batch_size).dataset for s in self.sources]
-        if len(datasets) == 1:
-            return datasets[0]
-        return pipelines.both_dataset(*datasets)
+        return datasets[0] if len(datasets) == 1 else pipelines.both_dataset(*datasets)
 
     def sample_examples(self, count):
-        """The first ``count`` test images and labels of each dataset: [(images, labels)]."""
-        examples = []
-        for source in self.sources:
-            batch = next(iter(source.read("test", 0, count).dataset))
-            examples.append((batch["image"].numpy(), batch["label"].numpy()))
-        return examples
+        """The first ``count`` test images of the first dataset and their labels."""
+        batch = next(iter(self.sources[0].read("test", 0, count).dataset))
+        return {"image": batch["image"].numpy(), "label": batch["label"].numpy()}
 
 
-def conditional_data(flags, validation_cache_dir):
-    """The StarGAN datasets selected by --dataset."""
+def labeled_data(config, options, validation_cache_dir):
+    """The labelled datasets selected by ``--dataset`` (the built-in one, CelebA, RaFD, Both)."""
     os.makedirs(validation_cache_dir, exist_ok=True)
-    common = dict(image_size=flags.image_size, cache=flags.cache)
+    common = dict(image_size=config.image_size, cache=options.cache)
 
     def celeba(image_dir, attr_path, crop_size):
         def read(split, start_step, batch_size):
             return pipelines.celeba_dataset(
-                image_dir, attr_path, flags.selected_attrs, split=split, crop_size=crop_size,
+                image_dir, attr_path, list(options.selected_attrs), split=split, crop_size=crop_size,
                 global_batch_size=batch_size, start_step=start_step,
                 validation_cache_file=os.path.join(validation_cache_dir, f"celeba-{split}.json"),
-                seed=flags.seed, exclusive_groups=flags.exclusive_attrs, **common)
+                seed=config.seed, exclusive_groups=options.exclusive_attrs, **common)
         return LabeledSource("celeba", read)
 
     def rafd(train_dir, crop_size):
@@ -95,33 +105,30 @@ def conditional_data(flags, validation_cache_dir):
             folder = test_dir if split == "test" and os.path.isdir(test_dir) else train_dir
             return pipelines.rafd_dataset(
                 folder, split=split, crop_size=crop_size, global_batch_size=batch_size,
-                start_step=start_step, seed=flags.seed + 1,  # flips independent of CelebA's in Both
+                start_step=start_step, seed=config.seed + 1,  # flips independent of CelebA's in Both
                 validation_cache_file=os.path.join(validation_cache_dir, f"rafd-{split}.json"), **common)
         return LabeledSource("rafd", read)
 
-    if flags.dataset == "shapes":
-        root = ensure_shapes(flags)
-        sources = [celeba(os.path.join(root, "celeba", "images"),
-                          os.path.join(root, "celeba", "list_attr_celeba.txt"), SHAPES_IMAGE_SIZE)]
-    elif flags.dataset == "CelebA":
-        sources = [celeba(flags.celeba_image_dir, flags.attr_path, flags.celeba_crop_size)]
-    elif flags.dataset == "RaFD":
-        sources = [rafd(flags.rafd_image_dir, flags.rafd_crop_size)]
-    elif flags.dataset == "Both":
-        sources = [celeba(flags.celeba_image_dir, flags.attr_path, flags.celeba_crop_size),
-                   rafd(flags.rafd_image_dir, flags.rafd_crop_size)]
+    celeba_source = functools.partial(celeba, options.celeba_image_dir, options.attr_path, options.celeba_crop_size)
+    rafd_source = functools.partial(rafd, options.rafd_image_dir, options.rafd_crop_size)
+    if options.dataset == "shapes":
+        root = ensure_shapes(options)
+        sources = [celeba(os.path.join(root, "celeba", "images"), os.path.join(root, "celeba", "list_attr_celeba.txt"),
+                          SHAPES_IMAGE_SIZE)]
     else:
-        raise DataError(f"--dataset={flags.dataset} is not a labelled dataset; StarGAN takes shapes, CelebA, "
-                        "RaFD or Both.")
+        sources = {"CelebA": lambda: [celeba_source()], "RaFD": lambda: [rafd_source()],
+                   "Both": lambda: [celeba_source(), rafd_source()]}[options.dataset]()
     # Reading the train split validates every file before any step runs.
-    label_spaces = [s.read("train", 0, flags.batch_size).label_space for s in sources]
-    return ConditionalData(sources, label_spaces, flags.batch_size)
+    label_spaces = [s.read("train", 0, config.batch_size).label_space for s in sources]
+    return LabeledData(options.dataset.lower(), sources, label_spaces, config.batch_size)
 
 
+# ---- two unpaired domains (U-GAT-IT, CycleGAN) ---------------------------------------------------
 @dataclasses.dataclass
 class UnpairedData:
-    """Two unpaired domains (trainA/trainB/testA/testB) for U-GAT-IT and CycleGAN."""
+    """Two unpaired domains (trainA/trainB/testA/testB)."""
 
+    name: str
     data_dir: str
     image_size: int
     global_batch_size: int
@@ -137,34 +144,36 @@ class UnpairedData:
             validation_cache_file=self.validation_cache_file).dataset
 
     def sample_examples(self, count):
-        """The first ``count`` test images of each domain: {"image_a": ..., "image_b": ...}."""
+        """The first ``count`` test images of each domain (as many of each, one grid row per pair)."""
         test = pipelines.unpaired_dataset(self.data_dir, split="test", image_size=self.image_size,
                                           global_batch_size=count)
         examples = {key: next(iter(dataset))[key].numpy() for key, dataset in
                     (("image_a", test.dataset), ("image_b", test.dataset_b))}
-        rows = min(len(images) for images in examples.values())  # one grid row per pair
+        rows = min(len(images) for images in examples.values())
         return {key: images[:rows] for key, images in examples.items()}
 
 
-def unpaired_data(flags, validation_cache_dir):
-    """The unpaired dataset selected by --dataset (folder, or the built-in shapes pair)."""
-    if flags.dataset == "shapes":
-        data_dir = os.path.join(ensure_shapes(flags), flags.shapes_pair)
-    elif flags.dataset == "folder":
-        if not flags.data_dir:
-            raise DataError("--dataset=folder needs --data_dir pointing at a folder with trainA/ trainB/ "
-                            "testA/ testB/.")
-        data_dir = flags.data_dir
+def unpaired_data(config, options, validation_cache_dir):
+    """The unpaired dataset selected by ``--dataset`` (folder, or a built-in pair)."""
+    if options.dataset == "shapes":
+        data_dir, name = os.path.join(ensure_shapes(options), options.shapes_pair), options.shapes_pair
     else:
-        raise DataError(f"--model={flags.model} trains on two unpaired domains: use --dataset=folder "
-                        f"--data_dir=... (got --dataset={flags.dataset}).")
-    load_size = flags.image_size + 30 if flags.load_size is None else flags.load_size
-    if load_size < flags.image_size:
-        raise DataError(f"--load_size={load_size} is smaller than --image_size={flags.image_size}: training "
-                        "images are resized to --load_size and then randomly cropped to --image_size.")
+        data_dir = options.data_dir
+        name = os.path.basename(os.path.normpath(data_dir))
     os.makedirs(validation_cache_dir, exist_ok=True)
-    data = UnpairedData(data_dir, flags.image_size, flags.batch_size, load_size, flags.seed, flags.cache,
+    data = UnpairedData(name, data_dir, config.image_size, config.batch_size,
+                        options.resolved_load_size(config.image_size), config.seed, options.cache,
                         os.path.join(validation_cache_dir, "unpaired-train.json"))
     data.make_dataset(0)  # validates the folders before any step runs
     return data
+
+
+LOADERS = {"labeled": labeled_data, "unpaired": unpaired_data}
+
+
+def model_name(system_name, data):
+    """The default TF Serving model name: the system and its data (``stargan_celeba``,
+    ``cyclegan_horse2zebra``), so runs on different data exported to one folder do not
+    become versions of one model."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{system_name}_{data.name}")
 

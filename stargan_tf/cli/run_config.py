@@ -4,8 +4,10 @@ restart with different flags fails with a clear message instead of a shape error
 import json
 import os
 
+from stargan_tf.errors import UserError
 
-class RunConfigMismatchError(ValueError):
+
+class RunConfigMismatchError(UserError, ValueError):
     """--run_dir holds a run trained with different architecture flags."""
 
 

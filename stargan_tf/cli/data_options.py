@@ -1,0 +1,83 @@
+"""The flags of each data family, as configuration dataclasses (no TensorFlow import).
+
+A system declares which family it reads (``SystemSpec.data``); its command line then has
+that family's flags, with the system's own defaults where ``SystemSpec.data_defaults`` sets
+them. ``cli.data`` turns these options into datasets.
+"""
+
+import dataclasses
+
+from stargan_tf.models.config import ConfigError, check_ranges, option
+
+LABELED_DATASETS = ("shapes", "CelebA", "RaFD", "Both")
+UNPAIRED_DATASETS = ("shapes", "folder")
+SHAPES_PAIRS = ("circle2square", "red2blue")
+
+
+@dataclasses.dataclass(frozen=True)
+class BuiltinDataOptions:
+    """Where and how big the built-in procedural dataset is, and in-memory caching."""
+
+    shapes_dir: str = option("data/shapes", "Where the built-in dataset is written (once).")
+    shapes_num_images: int = option(1200, "Number of images the built-in dataset generates.", minimum=8)
+    cache: bool = option(False, "Decode every training image once and keep it in memory (small datasets; the "
+                                "same pixels as reading files each time).")
+
+    def __post_init__(self):
+        check_ranges(self)
+
+    def check(self, config):
+        """Raise ``ConfigError`` for a combination with the system's ``config`` it cannot read."""
+
+
+@dataclasses.dataclass(frozen=True)
+class LabeledDataOptions(BuiltinDataOptions):
+    """Labelled images: CelebA-style attribute files, RaFD-style class folders, or both."""
+
+    dataset: str = option("shapes", "shapes: the built-in procedural dataset (CPU preset). CelebA: attribute "
+                                    "file + image folder. RaFD: one sub-folder per class. Both: CelebA and RaFD "
+                                    "jointly (StarGAN's mask vector).", architecture=True, choices=LABELED_DATASETS)
+    celeba_image_dir: str = option("data/celeba/images", "CelebA image folder.")
+    attr_path: str = option("data/celeba/list_attr_celeba.txt", "CelebA attribute file.")
+    rafd_image_dir: str = option("data/RaFD/train", "RaFD-style folder: one sub-folder per class (a sibling "
+                                                    "test/ folder is used for samples).")
+    selected_attrs: tuple = option(("Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"),
+                                   "CelebA attributes to train on, in label order.", architecture=True)
+    exclusive_attrs: str = option("Black_Hair,Blond_Hair,Brown_Hair,Gray_Hair;Red_Shape,Green_Shape,Blue_Shape",
+                                  "Groups of mutually exclusive attributes (';' between groups, ',' within): a "
+                                  "target sets exactly one of a group, like the hair colours. Names not selected "
+                                  "are ignored.")
+    celeba_crop_size: int = option(178, "Center crop of CelebA images before resizing.", minimum=1)
+    rafd_crop_size: int = option(256, "Center crop of RaFD images before resizing.", minimum=1)
+
+
+@dataclasses.dataclass(frozen=True)
+class UnpairedDataOptions(BuiltinDataOptions):
+    """Two unpaired domains in ``trainA/ trainB/ testA/ testB/`` (or a built-in pair)."""
+
+    dataset: str = option("shapes", "shapes: a built-in pair (--shapes_pair). folder: --data_dir with trainA/ "
+                                    "trainB/ testA/ testB/.", choices=UNPAIRED_DATASETS)
+    data_dir: str = option(None, "Unpaired dataset root with trainA/ trainB/ testA/ testB/ (--dataset=folder).")
+    shapes_pair: str = option("circle2square", "The built-in pair: the shape-changing or the colour/texture one.",
+                              choices=SHAPES_PAIRS)
+    load_size: int = option(None, "Training images are resized to this size, then randomly cropped to "
+                                  "--image_size (default: image_size * 286 / 256, rounded: the official 286 "
+                                  "margin at 256, in proportion at other sizes).", minimum=1)
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.dataset == "folder" and not self.data_dir:
+            raise ConfigError("--dataset=folder needs --data_dir pointing at a folder with trainA/ trainB/ "
+                              "testA/ testB/.")
+
+    def resolved_load_size(self, image_size):
+        return round(image_size * 286 / 256) if self.load_size is None else self.load_size
+
+    def check(self, config):
+        if self.resolved_load_size(config.image_size) < config.image_size:
+            raise ConfigError(f"--load_size={self.load_size} is smaller than --image_size={config.image_size}: "
+                              "training images are resized to --load_size and then randomly cropped to "
+                              "--image_size.")
+
+
+FAMILY_OPTIONS = {"labeled": LabeledDataOptions, "unpaired": UnpairedDataOptions}

@@ -1,0 +1,142 @@
+"""main.py's modes and refusals run in this process (no interpreter start per case): flag
+and configuration mistakes end with exit code 2 and a message naming the flag before
+TensorFlow does any work; summary prints the official parameter counts; the other StarGAN
+datasets train; a run directory is never touched by a refused command."""
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from stargan_tf.cli.flags import FLAGS
+from stargan_tf.cli.main import main
+
+SHAPES_ATTRS = "Red_Shape,Green_Shape,Blue_Shape,Square,Large"
+
+
+@pytest.fixture
+def cli(capsys, builtin_data, tmp_path):
+    """``cli(*flags) -> (exit code, stdout, stderr)``: main.py's main() on these flags (the
+    built-in data of the session, run directory ``tmp_path/run`` unless given)."""
+    def run(*argv):
+        given = [f"--shapes_dir={builtin_data['shapes_dir']}",
+                 f"--shapes_num_images={builtin_data['shapes_num_images']}"]
+        if not any(arg.startswith("--run_dir=") for arg in argv):
+            given.append(f"--run_dir={tmp_path / 'run'}")
+        FLAGS.unparse_flags()
+        FLAGS(["main.py", *given, *argv])
+        try:
+            code = main(["main.py"])
+        finally:
+            FLAGS.unparse_flags()
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+    return run
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["--model=stargan", "--lr=1e-3"], "--lr"),
+    (["--model=cyclegan", "--light"], "--light"),
+    (["--model=cyclegan", "--identity_weight=5"], "--identity_weight"),
+    (["--model=ugatit", "--dataset=folder", "--data_dir=x", "--image_size=64"],
+     "--global_n_layers=7 needs --image_size >= 96"),
+    (["--model=stargan", "--image_size=40", "--d_repeat_num=4"], "--d_repeat_num"),
+    (["--model=stargan", "--batch_size=0"], "--batch_size=0"),
+    (["--model=ugatit", "--direction=sideways"], "--direction=sideways"),
+    (["--model=cyclegan", "--dataset=CelebA"], "--dataset=CelebA"),
+    (["--model=ugatit", "--image_size=32", "--load_size=20"], "--load_size=20"),
+    (["--export_model_name=my model/v1"], "--export_model_name"),
+    (["--mode=test"], "--test_image_dir"),
+])
+def test_configuration_mistakes_exit_2_naming_the_flag_and_touch_nothing(cli, tmp_path, argv, named):
+    code, _, err = cli(*argv)
+    assert code == 2
+    assert named in err and "Traceback" not in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_summary_prints_the_official_parameter_counts(cli):
+    code, out, err = cli("--mode=summary", "--dataset=shapes", "--image_size=128", "--g_conv_dim=64",
+                         "--d_conv_dim=64", "--g_repeat_num=6", "--d_repeat_num=6", f"--selected_attrs={SHAPES_ATTRS}")
+    assert code == 0, err
+    assert "generator: 8,430,528 parameters" in out
+    assert "discriminator: 44,762,048 parameters" in out
+
+
+@pytest.fixture(scope="module")
+def trained_run(builtin_data, tmp_path_factory):
+    """A tiny StarGAN run trained in this process (checkpoint at iteration 2)."""
+    run_dir = tmp_path_factory.mktemp("trained") / "run"
+    FLAGS.unparse_flags()
+    FLAGS(["main.py", f"--shapes_dir={builtin_data['shapes_dir']}",
+           f"--shapes_num_images={builtin_data['shapes_num_images']}", f"--run_dir={run_dir}", "--image_size=16",
+           "--g_conv_dim=8", "--d_conv_dim=8", "--g_repeat_num=1", "--d_repeat_num=3", "--batch_size=4",
+           "--num_iters=2", "--model_save_step=2", "--noexport_after_train"])
+    try:
+        assert main(["main.py"]) == 0
+    finally:
+        FLAGS.unparse_flags()
+    return run_dir
+
+
+TINY_STARGAN = ["--image_size=16", "--g_conv_dim=8", "--d_conv_dim=8", "--g_repeat_num=1", "--d_repeat_num=3",
+                "--batch_size=4"]
+
+
+def snapshot(folder):
+    """{relative path: bytes} of every file under ``folder``."""
+    return {os.path.relpath(os.path.join(d, f), folder): open(os.path.join(d, f), "rb").read()
+            for d, _, files in os.walk(folder) for f in files}
+
+
+def test_different_architecture_flags_are_refused_and_the_run_is_unchanged(cli, trained_run):
+    before = snapshot(trained_run)
+    code, _, err = cli(*[f for f in TINY_STARGAN if not f.startswith("--g_conv_dim")], "--g_conv_dim=16",
+                       "--num_iters=4", f"--run_dir={trained_run}")
+    assert code == 2
+    assert "--g_conv_dim" in err and "new --run_dir" in err
+    assert snapshot(trained_run) == before
+
+
+def test_a_checkpoint_of_another_architecture_is_reported(cli, trained_run, tmp_path):
+    copy = tmp_path / "run_without_config"
+    shutil.copytree(trained_run, copy)
+    os.remove(copy / "run_config.json")  # only the checkpoint itself can tell now
+    code, _, err = cli(*[f for f in TINY_STARGAN if not f.startswith("--g_conv_dim")], "--g_conv_dim=16",
+                       "--mode=export", f"--run_dir={copy}")
+    assert code == 2 and "does not fit" in err
+
+
+def test_test_mode_refuses_unknown_targets_and_empty_folders(cli, trained_run, tmp_path):
+    images = tmp_path / "mine"
+    images.mkdir()
+    Image.fromarray(np.zeros((20, 20, 3), np.uint8)).save(images / "x.png")
+    code, _, err = cli(*TINY_STARGAN, "--mode=test", f"--run_dir={trained_run}", f"--test_image_dir={images}",
+                       "--target_attrs=Purple_Shape")
+    assert code == 2 and "Purple_Shape" in err and "--target_attrs" in err
+    (tmp_path / "empty").mkdir()
+    code, _, err = cli(*TINY_STARGAN, "--mode=test", f"--run_dir={trained_run}", f"--test_image_dir={tmp_path / 'empty'}")
+    assert code == 2 and "empty" in err
+
+
+def test_test_mode_target_attrs_selects_targets(cli, trained_run, tmp_path):
+    images = tmp_path / "mine"
+    images.mkdir()
+    Image.fromarray(np.zeros((20, 30, 3), np.uint8)).save(images / "x.png")
+    code, _, err = cli(*TINY_STARGAN, "--mode=test", f"--run_dir={trained_run}", f"--test_image_dir={images}",
+                       f"--result_dir={tmp_path / 'out'}", "--target_attrs=Blue_Shape")
+    assert code == 0, err
+    assert sorted(os.listdir(tmp_path / "out")) == ["grid-001.png", "x_Blue_Shape.png"]
+
+
+@pytest.mark.parametrize("dataset", ["RaFD", "Both"])
+def test_rafd_and_joint_training_run(cli, builtin_data, tmp_path, dataset):
+    shapes = builtin_data["shapes_dir"]
+    code, out, err = cli(*TINY_STARGAN, f"--dataset={dataset}", "--num_iters=2", "--noexport_after_train",
+                         f"--rafd_image_dir={shapes}/rafd/train", f"--celeba_image_dir={shapes}/celeba/images",
+                         f"--attr_path={shapes}/celeba/list_attr_celeba.txt", "--celeba_crop_size=64",
+                         "--rafd_crop_size=64", "--selected_attrs=Red_Shape,Green_Shape,Blue_Shape,Square")
+    assert code == 0, err
+    assert (tmp_path / "run" / "checkpoints" / "checkpoint").exists()
