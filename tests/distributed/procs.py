@@ -8,27 +8,40 @@ import sys
 
 import numpy as np
 
+from stargan_tf.models.registry import REGISTRY
+
 # Kill/resume tests: the resumed run's weights and optimizer slots vs an uninterrupted run's.
 # In CI about one process in ten computed a different gradient penalty at one iteration (10%
-# off, everything else bit-equal). Runs with grappler's remapper turned off match the usual
-# result exactly, so the remapper is the suspect (it also logs failed rewrites of LeakyReLU
-# gradient graphs in the U-GAT-IT and CycleGAN steps); the kill tests run without it. They
-# train with SGD + momentum 0.9 rather than Adam: on the tiny StarGAN over 10 iterations at lr
-# 0.01, every weight scaled by (1 + 1e-7) at the start ends 4.6e-5 away, a resume that zeroes
-# the momentum slots ends 2.4e-2 away, and the networks move 5.2e-2 in all; with Adam the same
-# 1e-7 perturbation moves the slots by 2.7e-2, more than a lost-slot bug moves the weights.
+# off, everything else bit-equal); runs with grappler's remapper turned off match the usual
+# result exactly, so the kill tests run without it. They train with SGD + momentum 0.9 rather
+# than Adam (with Adam, a 1e-7 perturbation moves the slots more than a lost-slot bug moves
+# the weights) and a learning rate decaying to 0, so a resume that lost the step counter, the
+# slots or the schedule position does not reproduce the uninterrupted run. Measured on the
+# default system's tiny preset over 10 iterations: weights scaled by (1 + 1e-7) at the start
+# end 4.2e-5 away, a resume at iteration 6 that zeroes the momentum slots 5.6e-2, a correct
+# resume 0.
 RESUME_FLAGS = dict(optimizer="momentum", lr=0.01, no_remapper=True)
 RESUME_TOLERANCE = 1e-3
 
-# Comparisons between batch splits (one device with 8 examples vs two replicas or workers with 4)
-# run on TensorFlow's Eigen kernels. With oneDNN's kernels on an AVX-512/AMX Xeon, two logical
-# CPU replicas in one process end 4 SGD iterations 6.4e-5 away from one device for StarGAN's D
-# and 3.3e-4 for CycleGAN's G (3e-8 after iteration 1, 1.5e-5 after iteration 2; the same with
-# the remapper off; reproducible to the bit, so not a race), the size of the bugs these tests
-# must catch; two MWMS worker processes stay 1.2e-7 away there. With Eigen's kernels the same
-# runs end <= 3e-7 apart (U-GAT-IT's G 4.6e-6, MWMS 6e-8). A machine without AVX-512 gave
-# 3e-8 for StarGAN with oneDNN on and 6e-5 for MWMS.
+# Comparisons between batch splits (one device with 8 examples vs two replicas or workers
+# with 4) run on TensorFlow's Eigen kernels: oneDNN picks kernels by batch size, and on an
+# AVX-512/AMX Xeon that alone put two logical CPU replicas 6e-5 to 3e-4 away from one device
+# after 4 SGD iterations, the size of the bugs these tests catch (see
+# test_mirrored_equivalence for the measure and tolerance they use).
 SPLIT_COMPARISON_ENV = {"TF_ENABLE_ONEDNN_OPTS": "0"}
+# Two iterations of plain SGD from He-scale kernels, global batch 8 (see test_mirrored_equivalence).
+SPLIT_RUN = dict(num_iters=2, optimizer="sgd", lr=1e-3, he_init=True, global_batch_size=8)
+ALL_SYSTEMS = ",".join(REGISTRY)
+# Bound of ``relative_update_difference`` between a split run and one device. Measured on an
+# AMD EPYC (AVX-512) with oneDNN's and with Eigen's kernels: at most 1.5e-5 without bugs; with
+# the local-batch bug at least 1.3e-3 (U-GAT-IT's discriminators, whose spectral
+# normalisation dominates their movement) and about 1 elsewhere. 1e-4 leaves a margin of 7
+# and 13.
+SPLIT_TOLERANCE = 1e-4
+DEFAULT_SYSTEM = next(iter(REGISTRY))  # main.py's default --model: the process-level tests train it
+# The run every kill-and-resume test interrupts (one device or two workers) and compares with
+# the uninterrupted one (the ``uninterrupted_default_run`` fixture).
+RESUME_RUN = dict(systems=DEFAULT_SYSTEM, num_iters=10, model_save_step=2, global_batch_size=8, **RESUME_FLAGS)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -45,6 +58,32 @@ def env(**extra):
     return child
 
 
+def to_argv(values):
+    """``{flag: value}`` -> ``["--flag=value", ...]`` as main.py takes them (lists joined by
+    commas, booleans as ``--flag`` / ``--noflag``)."""
+    argv = []
+    for name, value in values.items():
+        if isinstance(value, bool):
+            argv.append(f"--{name}" if value else f"--no{name}")
+        elif isinstance(value, (tuple, list)):
+            argv.append(f"--{name}={','.join(map(str, value))}")
+        else:
+            argv.append(f"--{name}={value}")
+    return argv
+
+
+def tiny_argv(system, builtin_data, **extra):
+    """main.py flags of ``system``'s tiny preset on the session's built-in data."""
+    return [f"--model={system}"] + to_argv({**REGISTRY[system].presets["tiny"], **builtin_data, **extra})
+
+
+def run_main(*args, cwd, timeout=600):
+    """main.py in a fresh process: (exit code, stdout, stderr)."""
+    done = subprocess.run([sys.executable, os.path.join(REPO, "main.py"), *map(str, args)], cwd=cwd, env=env(),
+                          capture_output=True, text=True, timeout=timeout)
+    return done
+
+
 def harness_command(**flags):
     command = [sys.executable, HARNESS]
     for name, value in flags.items():
@@ -55,8 +94,8 @@ def harness_command(**flags):
     return command
 
 
-def run_harness(timeout=120, expect_rc=0, extra_env=None, **flags):
-    """Run the harness to completion; return the result JSON of task 0."""
+def run_harness(timeout=300, expect_rc=0, extra_env=None, **flags):
+    """Run the harness to completion; return ``{system (+jit): result JSON of task 0}``."""
     done = subprocess.run(harness_command(**flags), env=env(**(extra_env or {})), capture_output=True,
                           text=True, timeout=timeout)
     if done.returncode != expect_rc:
@@ -64,7 +103,9 @@ def run_harness(timeout=120, expect_rc=0, extra_env=None, **flags):
             f"harness exited {done.returncode} (expected {expect_rc})\n"
             f"stdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-5000:]}"
         )
-    return read_result(flags["out"])
+    keys = [name + ("+jit" if mode == "on" else "") for name in flags["systems"].split(",")
+            for mode in flags.get("jit", "off").split(",")]
+    return {key: read_result(flags["out"], key) for key in keys}
 
 
 def start_harness(extra_env=None, log_path=None, **flags):
@@ -73,13 +114,13 @@ def start_harness(extra_env=None, log_path=None, **flags):
                             stderr=subprocess.STDOUT)
 
 
-def read_result(out, task=0):
-    with open(os.path.join(out, f"result-{task}.json")) as handle:
+def read_result(out, system, task=0):
+    with open(os.path.join(out, system, f"result-{task}.json")) as handle:
         return json.load(handle)
 
 
-def read_weights(out, task=0, prefix="weights"):
-    with np.load(os.path.join(out, f"{prefix}-{task}.npz")) as data:
+def read_weights(out, system, task=0, prefix="weights"):
+    with np.load(os.path.join(out, system, f"{prefix}-{task}.npz")) as data:
         return {k: data[k] for k in data.files}
 
 
@@ -89,7 +130,25 @@ def max_abs_diff(a, b, only=None):
     return max(float(np.max(np.abs(a[k].astype(np.float64) - b[k].astype(np.float64)))) for k in keys)
 
 
+def network_names(weights):
+    return sorted({key.split("/")[0] for key in weights if not key.startswith(("opt_", "state_"))})
+
+
+def relative_update_difference(init, expected, got, network):
+    """||got - expected|| / ||expected - init|| over one network's weights (L2): how far
+    another run's update of the network is from the expected update, relative to its size.
+    Independent of the learning rate and of the weights' scale; a network that did not
+    move gives inf."""
+    keys = [k for k in expected if k.startswith(network + "/")]
+    def norm(a, b):
+        return np.sqrt(sum(float(np.sum((a[k].astype(np.float64) - b[k].astype(np.float64)) ** 2)) for k in keys))
+    moved = norm(expected, init)
+    return norm(got, expected) / moved if moved else float("inf")
+
+
 def free_ports(count):
+    """Ports that were free a moment ago. Another process may take one before a worker binds
+    it; ``run_workers`` in the multi-worker tests retries with new ports when that happens."""
     sockets = [socket.socket() for _ in range(count)]
     for s in sockets:
         s.bind(("127.0.0.1", 0))
@@ -104,3 +163,16 @@ def tf_config(ports, index):
         "cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
         "task": {"type": "worker", "index": index},
     })
+
+
+def assert_same_training(system, single_out, other_out, single_logs, other_logs):
+    """Same initial weights, every network's update within ``SPLIT_TOLERANCE``, same losses."""
+    init = read_weights(single_out, system, prefix="init")
+    assert max_abs_diff(init, read_weights(other_out, system, prefix="init")) == 0.0, \
+        "same seed must give the same initial weights"
+    expected, got = read_weights(single_out, system), read_weights(other_out, system)
+    for network in network_names(expected):
+        difference = relative_update_difference(init, expected, got, network)
+        assert difference < SPLIT_TOLERANCE, f"{system}/{network}: the split run's update is {difference:.2e} off"
+    for name, value in single_logs.items():
+        assert np.isclose(other_logs[name], value, rtol=1e-4, atol=1e-6), (system, name, value, other_logs[name])

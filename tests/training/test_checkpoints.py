@@ -20,6 +20,9 @@ class TinySystem:
     def networks(self):
         return {"net": self.net}
 
+    def checkpoint_state(self):
+        return {}
+
 
 def test_falls_back_past_a_truncated_latest_checkpoint(tmp_path, capsys):
     system = TinySystem()
