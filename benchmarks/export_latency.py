@@ -24,15 +24,14 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 def stargan_bundle(image_size=128, conv_dim=64, repeat_num=6,
                    attributes=("Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young")):
     """The paper's CelebA generator (c_dim 5) with random weights, as its system exports it."""
-    from stargan_tf.models.stargan import Domains, StarGAN
+    from stargan_tf.models.stargan.config import StarGANConfig
+    from stargan_tf.models.stargan.system import DatasetLabels, StarGAN
+    from stargan_tf.pipelines.labels import LabelSpace
 
-    system = StarGAN([Domains("celeba", tuple(attributes))], image_size=image_size,
-                     g_conv_dim=conv_dim, g_repeat_num=repeat_num, global_batch_size=1,
-                     # the discriminator is not exported; keep it valid at small test sizes
-                     d_conv_dim=8, d_repeat_num=6 if image_size % 64 == 0 else 1)
-    system.generator((np.zeros((1, image_size, image_size, 3), np.float32),
-                      np.zeros((1, len(attributes)), np.float32)))
-    return system.serving_bundle()
+    config = StarGANConfig(image_size=image_size, g_conv_dim=conv_dim, g_repeat_num=repeat_num, batch_size=1,
+                           # the discriminator is not exported; keep it small and valid at any size
+                           d_conv_dim=8, d_repeat_num=6 if image_size % 64 == 0 else 1)
+    return StarGAN(config, [DatasetLabels("celeba", LabelSpace(attributes))]).serving_bundle()
 
 
 def median_ms(fn, runs, warmup=3):
@@ -55,29 +54,31 @@ def run(bundle_factory, runs=30, seed=0):
 
     bundle = bundle_factory()
     endpoint = bundle.endpoints[0]
-    images, conditions, _ = sample_inputs(bundle, count=1, seed=seed)
-    feeds = {k: tf.constant(v) for k, v in conditions[endpoint.name].items()}
-    image = tf.constant(images)
+    inputs, _ = sample_inputs(bundle, count=1, seed=seed)
+    numpy_feeds = inputs[endpoint.name]  # {input name: array}, images included
+    feeds = {k: tf.constant(v) for k, v in numpy_feeds.items()}
+
+    def materialise(outputs):  # a tensor or {output name: tensor}
+        return tf.nest.map_structure(np.asarray, outputs)
+
     rows = []
     with tempfile.TemporaryDirectory() as export_dir:
         start = time.perf_counter()
         report = export_bundle(bundle, export_dir)
         print(f"export + verification: {time.perf_counter() - start:.1f} s\n")
 
-        rows.append(("keras eager", median_ms(lambda: endpoint.translate(image, **feeds).numpy(), runs), None))
+        rows.append(("keras eager", median_ms(lambda: materialise(endpoint.translate(**feeds)), runs), None))
         graph = tf.function(endpoint.translate)
-        rows.append(("tf.function", median_ms(lambda: graph(image, **feeds).numpy(), runs), None))
+        rows.append(("tf.function", median_ms(lambda: materialise(graph(**feeds)), runs), None))
         signature = tf.saved_model.load(report["path"]).signatures[endpoint.name]
-        rows.append((f"saved_model:{endpoint.name}",
-                     median_ms(lambda: signature(image=image, **feeds)["translated"].numpy(), runs),
+        rows.append((f"saved_model:{endpoint.name}", median_ms(lambda: materialise(signature(**feeds)), runs),
                      report["saved_model"]["size_bytes"]))
-        numpy_feeds = {k: v.numpy() for k, v in feeds.items()}
         for entry in report["tflite"]:
             if entry["endpoint"] != endpoint.name:
                 continue
             runner = Interpreter(model_path=os.path.join(report["path"], entry["file"])).get_signature_runner(
                 endpoint.name)
-            rows.append((entry["file"], median_ms(lambda: runner(image=images, **numpy_feeds), runs),
+            rows.append((entry["file"], median_ms(lambda: runner(**numpy_feeds), runs),
                          entry["size_bytes"]))
     height, width = bundle.image_size
     print(f"\n{bundle.model_name} {endpoint.name}, batch 1, {height}x{width}, median of {runs} runs, "
