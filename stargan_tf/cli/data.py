@@ -101,10 +101,14 @@ def labeled_data(config, options, validation_cache_dir):
         test_dir = os.path.join(os.path.dirname(os.path.normpath(train_dir)), "test")
 
         def read(split, start_step, batch_size):
-            # Test samples come from the sibling test/ folder when there is one.
-            folder = test_dir if split == "test" and os.path.isdir(test_dir) else train_dir
+            # Test samples come from the sibling test/ folder, with the training classes, when there is one.
+            folder, classes = train_dir, None
+            if split == "test" and os.path.isdir(test_dir):
+                folder, classes = test_dir, pipelines.read_class_folders(train_dir)[0]
+            elif split == "test":
+                print(f"RaFD: no test folder {test_dir}; sample grids use training images.")
             return pipelines.rafd_dataset(
-                folder, split=split, crop_size=crop_size, global_batch_size=batch_size,
+                folder, split=split, crop_size=crop_size, global_batch_size=batch_size, classes=classes,
                 start_step=start_step, seed=config.seed + 1,  # flips independent of CelebA's in Both
                 validation_cache_file=os.path.join(validation_cache_dir, f"rafd-{split}.json"), **common)
         return LabeledSource("rafd", read)

@@ -14,7 +14,7 @@ import tensorflow as tf
 from stargan_tf.pipelines import sampling
 from stargan_tf.pipelines.errors import DataError
 
-# Default `--exclusive_groups`: CelebA hair colours and the built-in shapes' colours.
+# Default `--exclusive_attrs`: CelebA hair colours and the built-in shapes' colours.
 DEFAULT_EXCLUSIVE_GROUPS = "Black_Hair,Blond_Hair,Brown_Hair,Gray_Hair;Red_Shape,Green_Shape,Blue_Shape"
 
 
@@ -36,17 +36,22 @@ class LabelSpace:
         """Normalise to tuples and check that names are unique and groups are disjoint subsets."""
         object.__setattr__(self, "names", tuple(self.names))
         object.__setattr__(self, "exclusive_groups", tuple(tuple(g) for g in self.exclusive_groups))
-        if len(set(self.names)) != len(self.names):
-            raise DataError(f"duplicate names in --selected_attrs: {list(self.names)}")
+        repeated = _repeated(self.names)
+        if repeated:
+            raise DataError(f"--selected_attrs names {', '.join(repeated)} more than once; list each attribute once.")
         grouped = [n for group in self.exclusive_groups for n in group]
-        if len(set(grouped)) != len(grouped):
-            raise DataError(f"a name appears in more than one exclusive group: {self.exclusive_groups}")
+        repeated = _repeated(grouped)
+        if repeated:
+            raise DataError(
+                f"--exclusive_attrs puts {', '.join(repeated)} in more than one group; put each attribute in at "
+                "most one group (';' between groups, ',' within)."
+            )
         for name in grouped:
             self.index(name)
 
     @classmethod
     def from_flags(cls, names, exclusive_groups_flag="", single_label=False):
-        """Build from selected names and an `--exclusive_groups` flag string (see `parse_exclusive_groups`)."""
+        """Build from selected names and an `--exclusive_attrs` flag string (see `parse_exclusive_groups`)."""
         groups = () if single_label else cls(names).parse_exclusive_groups(exclusive_groups_flag)
         return cls(names, groups, single_label)
 
@@ -68,7 +73,7 @@ class LabelSpace:
         """Parse `"A,B,C;D,E"` into groups of selected names; groups with < 2 selected names are dropped."""
         groups = []
         for chunk in (flag_value or "").split(";"):
-            group = tuple(n.strip() for n in chunk.split(",") if n.strip() in self.names)
+            group = tuple(dict.fromkeys(n.strip() for n in chunk.split(",") if n.strip() in self.names))
             if len(group) >= 2:
                 groups.append(group)
         return tuple(groups)
@@ -101,6 +106,11 @@ class LabelSpace:
         """Official `create_labels`, generalised: a list of `(name, labels [N, c])`, one per target name."""
         names = self.names if target_names is None else tuple(target_names)
         return [(name, self.target_for(original_labels, name)) for name in names]
+
+
+def _repeated(names):
+    """The names that occur more than once in `names`, each once, in first-occurrence order."""
+    return list(dict.fromkeys(n for i, n in enumerate(names) if n in names[:i]))
 
 
 def shuffled_targets(labels, seed, step):

@@ -101,8 +101,18 @@ def test_rafd_one_hot_classes(shapes):
         for image in images:
             saturated = image.max(axis=2) - image.min(axis=2) > 0.8
             assert np.argmax(image[saturated].mean(axis=0)) == channel
-    test = rafd_dataset(shapes["rafd_test_dir"], split="test", image_size=SIZE, global_batch_size=4)
+    test = rafd_dataset(shapes["rafd_test_dir"], split="test", image_size=SIZE, global_batch_size=4,
+                        classes=info.label_space.names)
     assert sum(len(b["image"]) for b in _batches(test.dataset, 100)) == test.num_examples == 6
+
+
+def test_rafd_test_folder_must_have_the_training_classes(shapes):
+    with pytest.raises(DataError) as error:
+        rafd_dataset(shapes["rafd_test_dir"], split="test", classes=("Blue_Shape", "Red_Shape", "Yellow_Shape"))
+    assert str(error.value) == (
+        f"--rafd_image_dir: {shapes['rafd_test_dir']} has class sub-folders Blue_Shape, Green_Shape, Red_Shape "
+        "but training uses Blue_Shape, Red_Shape, Yellow_Shape; give both folders the same class sub-folders."
+    )
 
 
 def test_both_pairs_celeba_and_rafd(shapes):
@@ -159,8 +169,11 @@ def test_folder_errors(shapes, tmp_path):
     with pytest.raises(DataError, match="at least 2"):
         rafd_dataset(str(one_class))
     (one_class / "Empty_Class").mkdir()
-    with pytest.raises(DataError, match="Empty_Class"):
+    with pytest.raises(DataError, match=f"--rafd_image_dir {one_class}: class folder Empty_Class has no image files"):
         rafd_dataset(str(one_class))
+    not_a_folder = one_class / "Red_Shape" / os.listdir(one_class / "Red_Shape")[0]
+    with pytest.raises(DataError, match=f"--rafd_image_dir {not_a_folder} is not a folder"):
+        rafd_dataset(str(not_a_folder))
     pair = tmp_path / "pair"
     shutil.copytree(os.path.join(shapes["red2blue"], "trainA"), pair / "trainA")
     with pytest.raises(DataError, match="trainB.*trainA, .*trainB, .*testA, .*testB"):
@@ -168,3 +181,47 @@ def test_folder_errors(shapes, tmp_path):
     (pair / "trainB").mkdir()
     with pytest.raises(DataError, match="trainB has no image files"):
         unpaired_dataset(str(pair))
+
+
+def _small_celeba(shapes, tmp_path, num_images):
+    """An attribute file listing the first `num_images` shapes images (same image folder)."""
+    with open(shapes["attr_path"]) as handle:
+        lines = handle.read().splitlines()
+    path = tmp_path / f"attrs-{num_images}.txt"
+    path.write_text("\n".join([str(num_images), lines[1]] + lines[2 : 2 + num_images]) + "\n")
+    return dict(shapes, attr_path=str(path))
+
+
+def test_eight_images_train_on_all_and_sample_from_training_images(shapes, tmp_path, capsys):
+    small = _small_celeba(shapes, tmp_path, 8)
+    train = _celeba(small)
+    assert train.num_examples == 8 and len(_batches(train.dataset, 3)) == 3
+    assert capsys.readouterr().out == ""
+    test = _celeba(small, split="test", global_batch_size=16)
+    assert test.filenames == train.filenames  # the training images, in split order
+    (batch,) = _batches(test.dataset, 100)
+    assert set(batch) == {"image", "label"} and len(batch["image"]) == 8
+    assert capsys.readouterr().out == (
+        f"CelebA: 8 images in {small['attr_path']} are too few to hold out a test split (one in 10 is held out); "
+        "sample grids use training images.\n"
+    )
+
+
+@pytest.mark.parametrize("num_images", [1, 3])
+def test_fewer_images_than_the_batch_repeat_files(shapes, tmp_path, num_images):
+    info = _celeba(_small_celeba(shapes, tmp_path, num_images), global_batch_size=16, flip=False, cache=True)
+    expected = sorted(decode_and_resize(tf.constant(p), SIZE).numpy().tobytes() for p in info.filenames)
+    for batch in _batches(info.dataset, 2):
+        assert batch["image"].shape == (16, SIZE, SIZE, 3)
+        assert sorted(set(image.tobytes() for image in batch["image"])) == expected
+
+
+def test_rafd_one_image_per_class_fills_a_batch(shapes, tmp_path):
+    for name in ("Red_Shape", "Blue_Shape"):
+        (tmp_path / name).mkdir()
+        first = sorted(os.listdir(os.path.join(shapes["rafd_test_dir"], name)))[0]
+        shutil.copy(os.path.join(shapes["rafd_test_dir"], name, first), tmp_path / name / first)
+    info = rafd_dataset(str(tmp_path), image_size=SIZE, global_batch_size=16)
+    batch = _batches(info.dataset, 1)[0]
+    assert info.num_examples == 2 and batch["image"].shape == (16, SIZE, SIZE, 3)
+    np.testing.assert_array_equal(batch["label"].sum(axis=0), [8, 8])

@@ -50,3 +50,17 @@ def test_shuffled_targets_permute_rows_deterministically():
     assert sorted(map(tuple, first)) == sorted(map(tuple, labels))
     others = [shuffled_targets(labels, seed=3, step=s).numpy() for s in range(6, 10)]
     assert any(not np.array_equal(first, o) for o in others)
+
+
+def test_flag_mistakes_name_the_flag_and_the_repeated_names():
+    with pytest.raises(DataError) as error:
+        LabelSpace(["Male", "Young", "Male"])
+    assert str(error.value) == "--selected_attrs names Male more than once; list each attribute once."
+    with pytest.raises(DataError) as error:
+        LabelSpace.from_flags(CELEBA, "Black_Hair,Blond_Hair;Blond_Hair,Brown_Hair")
+    assert str(error.value) == (
+        "--exclusive_attrs puts Blond_Hair in more than one group; put each attribute in at most one group "
+        "(';' between groups, ',' within)."
+    )
+    space = LabelSpace.from_flags(CELEBA, "Black_Hair,Black_Hair,Blond_Hair")  # a repeat within a group is harmless
+    assert space.exclusive_groups == (("Black_Hair", "Blond_Hair"),)
