@@ -1,9 +1,9 @@
 """The modes of main.py: train, test, export, summary."""
 
+import contextlib
 import dataclasses
 import os
 import re
-import tempfile
 
 from stargan_tf.cli.config_flags import given_values, resolve, run_architecture
 from stargan_tf.cli.flags import CONFIG_FLAGS
@@ -38,8 +38,9 @@ def run(flags):
     if flags.export_model_name is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", flags.export_model_name):
         raise ConfigError(f"--export_model_name={flags.export_model_name!r}: use letters, digits, '_', '-' and '.' "
                           "(it becomes a folder and the TF Serving model name).")
-    if resolved.preset and flags.mode == "train":
-        print(f"Built-in dataset: CPU preset for {', '.join(resolved.preset)} (set them to override).")
+    if resolved.preset and flags.mode in ("train", "summary"):
+        print(f"Built-in dataset: CPU preset for {', '.join(resolved.preset)} (set them to override; "
+              "with --dataset=CelebA/RaFD/Both/folder the official defaults apply).")
     # Must happen before TensorFlow runs any op.
     from stargan_tf.training.strategy import split_cpu
     split_cpu(flags.num_cpu_devices)
@@ -53,32 +54,45 @@ def run(flags):
 
 
 def train(run):
+    """Check everything (flags, run record, lock, data, checkpoint) writing nothing into the
+    run directory, then take the run's lock, record the run and train."""
     import numpy as np
 
-    from stargan_tf.cli.systems import build_system, load_data, validation_cache_dir
+    from stargan_tf.cli.systems import build_system, load_data
     from stargan_tf.training.hooks import SampleGrid
     from stargan_tf.training.loop import LoopConfig, Trainer
+    from stargan_tf.training.run_dir import RunLock, StagedDataChecks, check_usable
     from stargan_tf.training.strategy import is_chief, make_strategy
 
     flags, config = run.flags, run.config
     strategy = make_strategy(flags.strategy)
     chief = is_chief(strategy)
     architecture = run_architecture(run.spec, run.resolved)
+    lock = RunLock(run.run_dir)
+    if chief:  # the other workers keep no files; the chief's lock covers the run
+        check_usable(run.run_dir)
+        lock.check_free()
     check_run_config(run.run_dir, architecture, write=False)
-    cache_dir = validation_cache_dir(run.run_dir) if chief else tempfile.mkdtemp(prefix="data-checks-")
-    data = load_data(run.spec, run.resolved, cache_dir)
-    system = build_system(run.spec, run.resolved, data, strategy)
-    samples = SampleGrid(system.sample_batch(data.sample_examples(system.sample_count),
-                                             np.random.default_rng(config.seed)), config.sample_step)
-    loop_config = LoopConfig(num_iters=config.num_iters, log_step=config.log_step,
-                             model_save_step=config.model_save_step, keep_checkpoints=flags.keep_checkpoints,
-                             jit_compile=flags.jit_compile)
-    trainer = Trainer(system, strategy, data.make_dataset, run.run_dir, loop_config, hooks=[samples],
-                      is_chief=chief)
-    trainer.restore()
-    # Recorded once the checkpoint (if any) fits the flags, so a refused run leaves no record.
-    check_run_config(run.run_dir, architecture, write=chief)
-    trainer.run()
+    checks = StagedDataChecks(run.run_dir)
+    try:
+        data = load_data(run.spec, run.resolved, checks.directory)
+        system = build_system(run.spec, run.resolved, data, strategy)
+        samples = SampleGrid(system.sample_batch(data.sample_examples(system.sample_count),
+                                                 np.random.default_rng(config.seed)), config.sample_step)
+        loop_config = LoopConfig(num_iters=config.num_iters, log_step=config.log_step,
+                                 model_save_step=config.model_save_step, keep_checkpoints=flags.keep_checkpoints,
+                                 jit_compile=flags.jit_compile)
+        trainer = Trainer(system, strategy, data.make_dataset, run.run_dir, loop_config, hooks=[samples],
+                          is_chief=chief)
+        trainer.restore()
+        if chief:
+            lock.acquire()
+            checks.commit()
+            check_run_config(run.run_dir, architecture, write=True)
+        trainer.run()
+    finally:
+        checks.discard()
+        lock.release()
     outputs = {"checkpoints": trainer.checkpoint.directory, "tensorboard": trainer.summaries.directory}
     if samples.last_path:
         outputs["samples"] = samples.last_path
@@ -90,27 +104,40 @@ def train(run):
     return outputs
 
 
-def _restored(run):
-    """The system with the networks of the run's latest checkpoint (for test and export)."""
-    from stargan_tf.cli.systems import build_system, load_data, validation_cache_dir
+@contextlib.contextmanager
+def _read_only(run, restore=True):
+    """``(system, data)`` of a run for test, export and summary, which only read it: the
+    data is validated with the run's data-check cache but nothing is written into the run
+    directory; with ``restore`` the networks are the latest checkpoint's."""
+    from stargan_tf.cli.systems import build_system, load_data
     from stargan_tf.training.checkpoints import restore_networks
+    from stargan_tf.training.run_dir import StagedDataChecks
 
-    check_run_config(run.run_dir, run_architecture(run.spec, run.resolved), write=False)
-    data = load_data(run.spec, run.resolved, validation_cache_dir(run.run_dir))
-    system = build_system(run.spec, run.resolved, data, optimizers=False)
-    path = restore_networks(system.networks(), run.run_dir)
-    print(f"Restored {path}")
-    return system, data
+    if restore:
+        check_run_config(run.run_dir, run_architecture(run.spec, run.resolved), write=False)
+    checks = StagedDataChecks(run.run_dir)
+    try:
+        data = load_data(run.spec, run.resolved, checks.directory)
+        system = build_system(run.spec, run.resolved, data, optimizers=False)
+        if restore:
+            print(f"Restored {restore_networks(system.networks(), run.run_dir)}")
+        yield system, data
+    finally:
+        checks.discard()
 
 
 def test(run):
+    if run.flags.test_image_dir is None:
+        raise ConfigError("--mode=test needs --test_image_dir: a folder of your images (JPEG or PNG).")
+    with _read_only(run) as (system, _):
+        return _translate_folder(run, system)
+
+
+def _translate_folder(run, system):
     from stargan_tf.models.base import INPUT
     from stargan_tf.pipelines import load_user_images
     from stargan_tf.training.samples import grid, save_png, to_uint8
 
-    if run.flags.test_image_dir is None:
-        raise ConfigError("--mode=test needs --test_image_dir: a folder of your images (JPEG or PNG).")
-    system, _ = _restored(run)
     names, images = load_user_images(run.flags.test_image_dir, run.config.image_size)
     result_dir = run.flags.result_dir or os.path.join(run.run_dir, "results")
     written = []
@@ -120,7 +147,8 @@ def test(run):
             stem = os.path.splitext(os.path.basename(image_name))[0]
             for column in columns:
                 if column.role != INPUT:
-                    path = os.path.join(result_dir, f"{stem}_{column.name}.png")
+                    suffix = column.row_names[offset] if column.row_names else column.name
+                    path = os.path.join(result_dir, f"{stem}_{suffix}.png")
                     written.append(save_png(to_uint8(column.images[offset]), path))
         save_png(grid(columns), os.path.join(result_dir, f"grid-{start // TEST_BATCH + 1:03d}.png"))
     print(f"Wrote {len(written)} images for {len(names)} inputs and their grids to {result_dir}")
@@ -128,15 +156,24 @@ def test(run):
 
 
 def _export(run, system, data):
+    import tensorflow as tf
+
     from stargan_tf.cli.data import model_name
     from stargan_tf.export import export_bundle
+    from stargan_tf.training.run_dir import is_disk_full, write_error
 
     flags = run.flags
     name = flags.export_model_name or model_name(run.spec.name, data)
     bundle = dataclasses.replace(system.serving_bundle(), model_name=name)
     export_dir = flags.export_dir or os.path.join(run.run_dir, "export")
-    report = export_bundle(bundle, export_dir, version=flags.export_version,
-                           tflite_quantizations=tuple(flags.tflite_quantization))
+    try:
+        report = export_bundle(bundle, export_dir, version=flags.export_version,
+                               tflite_quantizations=tuple(flags.tflite_quantization))
+    except (OSError, tf.errors.OpError) as error:
+        if isinstance(error, tf.errors.OpError) and not is_disk_full(error):
+            raise
+        raise write_error(os.path.join(export_dir, name), error,
+                          "No version was published; earlier versions are untouched.") from error
     version_dir = report["path"]
     outputs = {"saved_model": version_dir}
     for tflite in report["tflite"]:
@@ -146,22 +183,18 @@ def _export(run, system, data):
 
 
 def export(run):
-    system, data = _restored(run)
-    outputs = _export(run, system, data)
+    with _read_only(run) as (system, data):
+        outputs = _export(run, system, data)
     _print_outputs(outputs)
     return outputs
 
 
 def summary(run):
-    from stargan_tf.cli.systems import build_system, load_data, validation_cache_dir
-
-    data = load_data(run.spec, run.resolved, validation_cache_dir(run.run_dir))
-    system = build_system(run.spec, run.resolved, data, optimizers=False)
-    for name, network in system.networks().items():
-        network.summary(expand_nested=False)
-        count = _size(network.trainable_variables)
-        print(f"{name}: {count:,} parameters\n")
-    total = _size(system.unique_variables(*system.networks().values()))
+    with _read_only(run, restore=False) as (system, _):
+        for name, network in system.networks().items():
+            network.summary(expand_nested=False)
+            print(f"{name}: {_size(network.trainable_variables):,} parameters\n")
+        total = _size(system.unique_variables(*system.networks().values()))
     print(f"Total: {total:,} parameters (trainable; weights shared between networks counted once)")
     return {"parameters": total}
 

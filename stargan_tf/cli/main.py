@@ -24,9 +24,15 @@ def main(argv):
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # the training loop has said where it stopped
+        print("Stopped (Ctrl-C).", file=sys.stderr)
+        return 130
     return 0
 
 
 def console():
-    """Entry point of the ``stargan-tf`` console script."""
+    """Entry point of ``main.py`` and the ``stargan-tf`` console script."""
+    from stargan_tf.cli.native_log import filter_native_stderr
+
+    filter_native_stderr()
     app.run(main)

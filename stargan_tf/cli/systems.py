@@ -1,16 +1,10 @@
 """From a system's declaration and flag values to its data and a built system: the wiring
 ``main.py``, the tests, the harness and the benchmarks share."""
 
-import os
-
 import tensorflow as tf
 
 from stargan_tf.cli.config_flags import AUTO, resolve
 from stargan_tf.cli.data import LOADERS
-
-
-def validation_cache_dir(run_dir):
-    return os.path.join(run_dir, "data_checks")
 
 
 def load_data(spec, resolved, cache_dir):

@@ -43,7 +43,10 @@ class RunCheckpoint:
     """
 
     def __init__(self, system, run_dir, max_to_keep=3, is_chief=True):
-        self.directory = os.path.join(run_dir, "checkpoints")
+        # Absolute: TensorFlow returns checkpoint paths joined onto the directory it was given,
+        # so a relative one would be joined twice (and resume from another working directory
+        # would look in the wrong place).
+        self.directory = checkpoint_dir(run_dir)
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self.networks = dict(system.networks())
         objects = dict(self.networks)
@@ -75,7 +78,9 @@ class RunCheckpoint:
         paths = list(state.all_model_checkpoint_paths or [])
         if state.model_checkpoint_path and state.model_checkpoint_path not in paths:
             paths.append(state.model_checkpoint_path)
-        paths = [p if os.path.isabs(p) else os.path.join(self.directory, p) for p in paths]
+        # The index names checkpoints relative to its folder (written by CheckpointManager) or
+        # absolute (older runs, other tools): either way they live in this folder.
+        paths = [os.path.join(self.directory, os.path.basename(p)) for p in paths]
         return sorted(set(paths), key=_checkpoint_number, reverse=True)
 
     def restore_latest(self):
@@ -105,8 +110,9 @@ class RunCheckpoint:
             return int(self.step.numpy())
         if unreadable:
             raise CheckpointMismatchError(
-                f"No checkpoint in {self.directory} could be read: {', '.join(unreadable)}. "
-                "Remove the folder to start again."
+                f"No checkpoint in {self.directory} could be read: {', '.join(unreadable)}. The files may "
+                "be truncated (a full disk, an interrupted copy): restore them from a copy if you have one, "
+                "or start a new run with a new --run_dir. Nothing was changed in this folder."
             )
         return 0
 
@@ -172,9 +178,14 @@ def check_network_sizes(path, networks):
             )
 
 
+def checkpoint_dir(run_dir):
+    """``<run_dir>/checkpoints``, absolute."""
+    return os.path.abspath(os.path.join(run_dir, "checkpoints"))
+
+
 def restore_networks(networks, run_dir, checkpoint=None):
     """Restore only the networks (for test and export); returns the checkpoint path used."""
-    directory = os.path.join(run_dir, "checkpoints")
+    directory = checkpoint_dir(run_dir)
     path = checkpoint or tf.train.latest_checkpoint(directory)
     if path is None:
         raise NoCheckpointError(

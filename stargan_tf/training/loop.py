@@ -3,12 +3,14 @@ checkpoints and resume; hooks (``training.hooks``) do the rest (sample grids, ..
 
 import dataclasses
 import math
+import sys
 import time
 
 import keras
 import tensorflow as tf
 
 from stargan_tf.training.checkpoints import RunCheckpoint
+from stargan_tf.training.run_dir import write_error
 from stargan_tf.training.summaries import Summaries
 
 
@@ -166,12 +168,12 @@ class Trainer:
                 for hook in self.hooks:
                     hook.after_iteration(self, done, logs)
                 if done % self.config.model_save_step == 0 or done == total:
-                    self.checkpoint.save(done)
+                    self._save(done, last_saved)
                     last_saved = done
         except KeyboardInterrupt:
             print(
-                f"\nInterrupted. The last checkpoint is iteration {last_saved}; run the same command "
-                "again to resume from it."
+                f"\nInterrupted at iteration {iteration + 1}. The last checkpoint is iteration {last_saved} in "
+                f"{self.checkpoint.directory}; run the same command again to resume from it.", file=sys.stderr
             )
             raise
         finally:
@@ -179,6 +181,16 @@ class Trainer:
         elapsed = time.time() - started
         print(f"Trained iterations {start}..{total} in {elapsed:.1f} s.")
         return logs
+
+    def _save(self, iteration, last_saved):
+        """Checkpoint; a failed write (a full disk) ends the run with what to do, and the
+        previous checkpoint stays the latest (the index is replaced only after the data)."""
+        try:
+            self.checkpoint.save(iteration)
+        except (OSError, tf.errors.OpError) as error:
+            kept = (f"The last good checkpoint (iteration {last_saved}) in {self.checkpoint.directory} is kept."
+                    if last_saved else "No checkpoint had been written yet.")
+            raise write_error(f"{self.checkpoint.directory}/ckpt-{iteration}", error, kept) from error
 
     def _check_finite(self, step_values, iteration, last_saved):
         for name, value in step_values.items():

@@ -16,26 +16,6 @@ from stargan_tf.cli.main import main
 SHAPES_ATTRS = "Red_Shape,Green_Shape,Blue_Shape,Square,Large"
 
 
-@pytest.fixture
-def cli(capsys, builtin_data, tmp_path):
-    """``cli(*flags) -> (exit code, stdout, stderr)``: main.py's main() on these flags (the
-    built-in data of the session, run directory ``tmp_path/run`` unless given)."""
-    def run(*argv):
-        given = [f"--shapes_dir={builtin_data['shapes_dir']}",
-                 f"--shapes_num_images={builtin_data['shapes_num_images']}"]
-        if not any(arg.startswith("--run_dir=") for arg in argv):
-            given.append(f"--run_dir={tmp_path / 'run'}")
-        FLAGS.unparse_flags()
-        FLAGS(["main.py", *given, *argv])
-        try:
-            code = main(["main.py"])
-        finally:
-            FLAGS.unparse_flags()
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-    return run
-
-
 @pytest.mark.parametrize("argv, named", [
     (["--model=stargan", "--lr=1e-3"], "--lr"),
     (["--model=cyclegan", "--light"], "--light"),
