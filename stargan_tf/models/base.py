@@ -37,8 +37,10 @@ from stargan_tf.training.strategy import replica_id
 # A column of a sample grid or of test mode's output: ``images`` [B, H, W, 3] in [-1, 1];
 # ``role`` INPUT (what was given), OUTPUT (what the system produces) or VISUAL (a
 # rendering for people: attention maps, reconstructions). Test mode writes outputs and
-# visuals; grids show every column.
-Column = collections.namedtuple("Column", "name images role")
+# visuals, each file named after the column, or after ``row_names[i]`` for example i where
+# the column means different things per example (an attribute switched on or off); grids
+# show every column under its name.
+Column = collections.namedtuple("Column", "name images role row_names", defaults=(None,))
 INPUT, OUTPUT, VISUAL = "input", "output", "visual"
 ROLES = (INPUT, OUTPUT, VISUAL)
 

@@ -16,6 +16,7 @@ from PIL import Image
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "distributed"))
 import procs  # noqa: E402
 
+from stargan_tf.cli import native_log  # noqa: E402
 from stargan_tf.models.registry import REGISTRY  # noqa: E402
 
 FAMILIES = {}
@@ -70,6 +71,9 @@ def test_train_writes_checkpoint_logs_samples_export_and_prints_them(chain):
     assert os.path.dirname(os.path.dirname(version)) == str(run_dir / "export")
     assert os.path.basename(os.path.dirname(version)).startswith(f"{system}_") and version.endswith("/1")
     assert json.loads(open(printed_path(train.stdout, "export report")).read())["passed"]
+    # Nothing alarming on a machine without a GPU: TensorFlow's native chatter is filtered.
+    noise = native_log.noise_pattern(native_log.has_nvidia_driver())
+    assert not [line for line in train.stderr.splitlines() if noise.search(line)], train.stderr[-2000:]
 
 
 def test_running_again_resumes_and_exports_the_next_version(chain):

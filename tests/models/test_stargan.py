@@ -16,11 +16,12 @@ from stargan_tf.models.stargan import SPEC
 from stargan_tf.models.stargan.config import StarGANConfig
 from stargan_tf.models.stargan.networks import stargan_discriminator, stargan_generator
 from stargan_tf.models.stargan.system import DatasetLabels, StarGAN
-from stargan_tf.pipelines import LabelSpace, celeba_dataset, write_shapes_dataset
+from stargan_tf.pipelines import DEFAULT_EXCLUSIVE_GROUPS, LabelSpace, celeba_dataset, write_shapes_dataset
 from stargan_tf.training.checkpoints import RunCheckpoint, restore_networks
 from stargan_tf.training.loop import LoopConfig, Trainer
 
-CELEBA = DatasetLabels("celeba", LabelSpace(("Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young")))
+CELEBA = DatasetLabels("celeba", LabelSpace.from_flags(("Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"),
+                                                      DEFAULT_EXCLUSIVE_GROUPS))
 RAFD = DatasetLabels("rafd", LabelSpace(tuple(f"class{i}" for i in range(8)), single_label=True))
 TINY = StarGANConfig(image_size=32, g_conv_dim=8, d_conv_dim=8, g_repeat_num=1, d_repeat_num=4, batch_size=2)
 
@@ -82,9 +83,9 @@ def test_joint_training_labels_carry_the_mask_vector():
     np.testing.assert_array_equal(celeba, [[1, 0, 0, 0, 0, 1, 0]])
     np.testing.assert_array_equal(rafd, [[0, 0, 0, 0, 1, 0, 1]])
     # Sample targets for CelebA images: every CelebA attribute flipped, then every RaFD class.
-    targets = dict(model.targets(np.array([[1.0, 0.0]], np.float32)))
-    assert list(targets) == ["a", "b", "x", "y", "z"]
-    np.testing.assert_array_equal(targets["b"], [[1, 1, 0, 0, 0, 1, 0]])
+    targets = {name: labels for name, labels, _ in model.targets(np.array([[1.0, 0.0]], np.float32))}
+    assert list(targets) == ["a (flipped)", "b (flipped)", "x", "y", "z"]
+    np.testing.assert_array_equal(targets["b (flipped)"], [[1, 1, 0, 0, 0, 1, 0]])
     np.testing.assert_array_equal(targets["y"], [[0, 0, 0, 1, 0, 0, 1]])
     assert model.progress_logs == ("celeba/D/loss", "celeba/G/loss", "rafd/D/loss", "rafd/G/loss")
 
@@ -149,7 +150,13 @@ def test_sample_grid_is_the_input_then_one_column_per_target():
     images = rng.uniform(-1, 1, (3, 32, 32, 3)).astype(np.float32)
     labels = np.array([[1, 0, 0, 1, 0], [0, 1, 0, 0, 1], [0, 0, 1, 1, 1]], np.float32)
     columns = model.sample_columns(model.sample_batch({"image": images, "label": labels}, rng))
-    assert [(c.name, c.role) for c in columns] == [("input", INPUT)] + [(n, OUTPUT) for n in CELEBA.space.names]
+    # Hair colours are one exclusive group; Male and Young are flipped, so each example's
+    # file says which way: "Male" for one made male, "no_Male" for one made female.
+    assert [(c.name, c.role) for c in columns] == [("input", INPUT), ("Black_Hair", OUTPUT), ("Blond_Hair", OUTPUT),
+                                                   ("Brown_Hair", OUTPUT), ("Male (flipped)", OUTPUT),
+                                                   ("Young (flipped)", OUTPUT)]
+    assert columns[1].row_names is None
+    assert columns[4].row_names == ["no_Male", "Male", "no_Male"]
     np.testing.assert_array_equal(np.asarray(columns[0].images), images)
     male = CELEBA.space.target_for(labels, "Male")
     np.testing.assert_allclose(np.asarray(columns[4].images), model.generator((images, male)), atol=1e-6)
@@ -161,7 +168,8 @@ def test_test_columns_use_the_labels_d_estimates_and_target_attrs():
     model = tiny(target_attrs=("Male", "Blond_Hair"))
     images = np.random.default_rng(1).uniform(-1, 1, (3, 32, 32, 3)).astype(np.float32)
     columns = model.test_columns({"image": images})
-    assert [(c.name, c.role) for c in columns] == [("input", INPUT), ("Male", OUTPUT), ("Blond_Hair", OUTPUT)]
+    assert [(c.name, c.role) for c in columns] == [("input", INPUT), ("Male (flipped)", OUTPUT),
+                                                   ("Blond_Hair", OUTPUT)]
     estimated = (model.discriminator(images)[1].numpy() > 0).astype(np.float32)
     blond = CELEBA.space.target_for(estimated, "Blond_Hair")
     np.testing.assert_allclose(np.asarray(columns[2].images), model.generator((images, blond)), atol=1e-6)

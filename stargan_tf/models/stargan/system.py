@@ -92,15 +92,22 @@ class StarGAN(GANSystem):
 
     # ---- looking at results -------------------------------------------------------------
     def targets(self, source_labels, target_names=None):
-        """``[(name, generator labels)]`` for images of the first dataset: the official
-        ``create_labels`` over its label space, then (joint training) every class of the
-        other datasets."""
+        """``[(name, generator labels, row names or None)]`` for images of the first dataset:
+        the official ``create_labels`` over its label space, then (joint training) every class
+        of the other datasets. An attribute outside every exclusive group is flipped, so its
+        rows are named by what it becomes: ``Dark_Background`` or ``no_Dark_Background``."""
         result = []
         for index, dataset in enumerate(self.datasets):
-            labels = source_labels if index == 0 else np.zeros((len(source_labels), dataset.space.size), np.float32)
+            space = dataset.space
+            labels = source_labels if index == 0 else np.zeros((len(source_labels), space.size), np.float32)
             names = target_names if index == 0 else None
-            for name, target in dataset.space.test_targets(labels, names):
-                result.append((name, self.generator_labels(target, index)))
+            grouped = {n for group in space.exclusive_groups for n in group}
+            for name, target in space.test_targets(labels, names):
+                flipped = not space.single_label and name not in grouped
+                row_names = [name if on else f"no_{name}" for on in target[:, space.index(name)] > 0.5] if flipped \
+                    else None
+                result.append((f"{name} (flipped)" if flipped else name, self.generator_labels(target, index),
+                               row_names))
         return result
 
     def sample_batch(self, examples, rng):
@@ -110,8 +117,9 @@ class StarGAN(GANSystem):
         """Paper Fig. 4 layout: the input, then one column per target."""
         image = tf.convert_to_tensor(batch["image"], tf.float32)
         columns = [Column("input", image, INPUT)]
-        for name, target in batch["targets"]:
-            columns.append(Column(name, self.generator((image, tf.convert_to_tensor(target, tf.float32))), OUTPUT))
+        for name, target, row_names in batch["targets"]:
+            translated = self.generator((image, tf.convert_to_tensor(target, tf.float32)))
+            columns.append(Column(name, translated, OUTPUT, row_names))
         return columns
 
     def test_columns(self, inputs):
