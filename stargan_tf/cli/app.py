@@ -128,7 +128,7 @@ def _read_only(run, restore=True):
 
 def test(run):
     if run.flags.test_image_dir is None:
-        raise ConfigError("--mode=test needs --test_image_dir: a folder of your images (JPEG or PNG).")
+        raise ConfigError("--mode=test needs --test_image_dir: a folder of your images (JPEG, PNG, GIF, BMP or WEBP).")
     with _read_only(run) as (system, _):
         return _translate_folder(run, system)
 
@@ -138,20 +138,22 @@ def _translate_folder(run, system):
     from stargan_tf.pipelines import load_user_images
     from stargan_tf.training.samples import grid, save_png, to_uint8
 
-    names, images = load_user_images(run.flags.test_image_dir, run.config.image_size)
+    photos = load_user_images(run.flags.test_image_dir, run.config.image_size)
     result_dir = run.flags.result_dir or os.path.join(run.run_dir, "results")
     written = []
-    for start in range(0, len(names), TEST_BATCH):
-        columns = system.test_columns({"image": images[start : start + TEST_BATCH]})
-        for offset, image_name in enumerate(names[start : start + TEST_BATCH]):
-            stem = os.path.splitext(os.path.basename(image_name))[0]
+    for start in range(0, len(photos.stems), TEST_BATCH):
+        columns = system.test_columns({"image": photos.images[start : start + TEST_BATCH]})
+        for offset, stem in enumerate(photos.stems[start : start + TEST_BATCH]):
             for column in columns:
                 if column.role != INPUT:
                     suffix = column.row_names[offset] if column.row_names else column.name
                     path = os.path.join(result_dir, f"{stem}_{suffix}.png")
                     written.append(save_png(to_uint8(column.images[offset]), path))
         save_png(grid(columns), os.path.join(result_dir, f"grid-{start // TEST_BATCH + 1:03d}.png"))
-    print(f"Wrote {len(written)} images for {len(names)} inputs and their grids to {result_dir}")
+    print(f"Wrote {len(written)} images for {len(photos.stems)} inputs and their grids to {result_dir}")
+    if photos.skipped:
+        print(f"Skipped {len(photos.skipped)} of {photos.total} files (why: the lines at the start): "
+              + ", ".join(os.path.basename(path) for path, _ in photos.skipped))
     return {"results": result_dir}
 
 

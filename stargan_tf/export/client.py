@@ -11,8 +11,13 @@ Build a request body from image files and print it::
 with ``--bytes``); another image input ``NAME`` is given as ``--image NAME=a.jpg,b.png``
 (sent as float ``NAME``, or ``NAME_bytes`` with ``--bytes``; one file per ``--images``
 file). Float signatures need the model's image size (``--size=128,128``, or
-``--metadata`` = the version's ``assets.extra/metadata.json``); images are resized exactly
-as the ``*_bytes`` signatures do (``images.py``). A vector input is given as
+``--metadata`` = the version's ``assets.extra/metadata.json``); images are preprocessed
+exactly as test mode and the ``*_bytes`` signatures do (``preprocess.py``). With ``--bytes``
+a file is sent as it is, unless the serving graph would read it differently (EXIF
+orientation, WebP, BMP, GIF transparency): then as a lossless PNG of the upright first frame.
+Every file is read locally first, so a missing, unreadable or too large file (``--max_pixels``,
+default the export's ``max_image_pixels`` from ``--metadata``, else 4096 * 4096) is reported
+by name before anything is printed. A vector input is given as
 ``--condition NAME=v1,v2,...`` (repeatable) or ``--target=v1,v2,...`` (shortcut for the
 input named ``target``); one vector applies to every image, or give one per image separated
 by ``;``.
@@ -37,6 +42,7 @@ import numpy as np
 
 from stargan_tf.export import contract
 from stargan_tf.export import images as images_lib
+from stargan_tf.export import preprocess
 
 DEFAULT_OUTPUTS = ("translated_bytes", "translated")
 
@@ -72,16 +78,18 @@ def build_request(signature_name, inputs, fmt="instances"):
 
 
 def request_from_files(paths, signature_name, conditions=None, fmt="instances", as_bytes=False,
-                       image_size=None, images=None):
+                       image_size=None, images=None, max_pixels=contract.DEFAULT_MAX_IMAGE_PIXELS):
     """REST body for image files.
 
     Args:
         paths: image file paths for the first image input.
         conditions: {name: one 1-D vector for all images, or an array [N, *shape] with one
             entry per image}.
-        as_bytes: send the files themselves (``images_bytes``, ``<name>_bytes``; for
-            ``*_bytes`` signatures); else decoded/resized float arrays (needs image_size).
+        as_bytes: send the files (``images_bytes``, ``<name>_bytes``; for ``*_bytes``
+            signatures; ``preprocess.serving_bytes``); else preprocessed float arrays (needs
+            image_size).
         images: {other image input: file paths, one per ``paths`` entry}.
+        max_pixels: files with more pixels are refused (``preprocess.ImageFileError``).
     """
     files = {contract.IMAGE_INPUT: list(paths), **(images or {})}
     for name, named_paths in files.items():
@@ -93,9 +101,9 @@ def request_from_files(paths, signature_name, conditions=None, fmt="instances", 
     for name, named_paths in files.items():
         if as_bytes:
             key = contract.FIRST_IMAGE_BYTES if name == contract.IMAGE_INPUT else contract.bytes_name(name)
-            inputs[key] = [open(p, "rb").read() for p in named_paths]
+            inputs[key] = [preprocess.serving_bytes(p, max_pixels) for p in named_paths]
         else:
-            inputs[name] = [images_lib.load_image(p, image_size) for p in named_paths]
+            inputs[name] = [preprocess.load_image(p, image_size, max_pixels) for p in named_paths]
     for name, values in (conditions or {}).items():
         values = np.asarray(values, np.float32)
         if values.ndim == 1:
@@ -262,25 +270,47 @@ def _parser():
     parser.add_argument("--target", help="shortcut for --condition target=...")
     parser.add_argument("--condition", action="append", default=[],
                         help="NAME=v1,v2,... (repeatable; ';' separates per-image vectors)")
-    parser.add_argument("--size", help="H,W of the model, for float signatures")
-    parser.add_argument("--metadata", help="assets.extra/metadata.json of the export (gives --size)")
+    parser.add_argument("--size", help="H,W (or S for S,S) of the model, for float signatures")
+    parser.add_argument("--metadata",
+                        help="assets.extra/metadata.json of the export (gives --size and --max_pixels)")
+    parser.add_argument("--max_pixels", type=int, default=None,
+                        help="refuse larger images (default: the export's, or 4096*4096 without --metadata)")
     parser.add_argument("--indent", type=int, default=None)
     return parser
 
 
+def parse_size(text):
+    """``"128,128"`` or ``"128"`` -> (height, width)."""
+    try:
+        size = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        size = ()
+    if len(size) not in (1, 2) or min(size) < 1:
+        raise ValueError(f"--size must be H,W or S (positive integers, e.g. --size=128,128), got {text!r}")
+    return size * 2 if len(size) == 1 else size
+
+
+def _read_metadata(path):
+    """(image size, max_image_pixels) from an export's metadata.json."""
+    try:
+        with open(path) as f:
+            document = json.load(f)
+        return tuple(document["image_size"]), document.get("max_image_pixels")  # absent before it was recorded
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"--metadata={path}: not an export's assets.extra/metadata.json "
+                         f"({type(error).__name__}: {error})") from error
+
+
 def main(argv=None):
     args = _parser().parse_args(argv)
-    size = None
-    if args.size:
-        size = tuple(int(v) for v in args.size.split(","))
-    elif args.metadata:
-        with open(args.metadata) as f:
-            size = tuple(json.load(f)["image_size"])
     try:
+        size, max_pixels = _read_metadata(args.metadata) if args.metadata else (None, None)
+        size = parse_size(args.size) if args.size else size
+        max_pixels = args.max_pixels or max_pixels or contract.DEFAULT_MAX_IMAGE_PIXELS
         body = request_from_files(
             [p for p in args.images.split(",") if p], args.signature,
             parse_conditions(args.condition, args.target), args.format, args.bytes, size,
-            images=parse_named_files(args.image))
+            images=parse_named_files(args.image), max_pixels=max_pixels)
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

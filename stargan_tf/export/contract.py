@@ -24,6 +24,12 @@ IMAGE_INPUT = "image"  # what the CLIs' --images feeds: the usual name of the fi
 FIRST_IMAGE_BYTES = "images_bytes"
 BYTES_SUFFIX = "_bytes"
 IMAGE_RANGE = (-1.0, 1.0)
+# The most pixels an image sent to a ``*_bytes`` signature may have (``export_bundle``'s
+# ``max_image_pixels``), checked from its header before decoding: 4096 x 4096 takes every
+# ordinary camera photo (12 MP 4032 x 3024, 16 MP 4608 x 3456) while one element's decode
+# stays under ~0.3 GB (RGBA uint8 plus float32 pixels); a 12000 x 12000 PNG of 419 KB
+# took 67 s and 0.8 GB. The client and predict_tflite check the same limit locally.
+DEFAULT_MAX_IMAGE_PIXELS = 4096 * 4096
 
 
 def bytes_name(name):
@@ -144,13 +150,14 @@ def _describe_input(spec, bytes_input):
     }
 
 
-def describe(bundle):
+def describe(bundle, max_image_pixels):
     """The JSON document behind the ``metadata`` signature and ``assets.extra/metadata.json``."""
     height, width = (int(v) for v in bundle.image_size)
     names = signature_names(bundle)
     return {
         "model_name": bundle.model_name,
         "image_size": [height, width],
+        "max_image_pixels": int(max_image_pixels),
         "signatures": sorted(names),
         "endpoints": [
             {

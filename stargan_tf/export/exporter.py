@@ -24,7 +24,7 @@ def _dir_size(path):
 
 def export_bundle(bundle, export_dir, version=None,
                   tflite_quantizations=tflite_lib.PRECISIONS, verify=True, sample_images=None,
-                  tolerances=None, verbose=True):
+                  tolerances=None, verbose=True, max_image_pixels=contract.DEFAULT_MAX_IMAGE_PIXELS):
     """Export ``bundle`` to ``<export_dir>/<model_name>/<version>/`` and update models.config.
 
     Args:
@@ -42,6 +42,9 @@ def export_bundle(bundle, export_dir, version=None,
         tolerances: overrides of ``verify.DEFAULT_TOLERANCES`` entries for every endpoint
             (an endpoint's own ``tolerances`` override these in turn).
         verbose: print the result table.
+        max_image_pixels: the ``*_bytes`` signatures refuse an image whose header declares
+            more pixels, before decoding it (``contract.DEFAULT_MAX_IMAGE_PIXELS`` says why
+            4096 * 4096); in the metadata and the report.
 
     Returns:
         The report dict, also written as ``<version>/export_report.json``.
@@ -51,6 +54,8 @@ def export_bundle(bundle, export_dir, version=None,
         bounds = {e.name: verify_lib.endpoint_tolerances(e, tolerances) for e in bundle.endpoints}
     except ValueError as error:
         raise ExportError(f"cannot export bundle {bundle.model_name!r}: {error}") from error
+    if isinstance(max_image_pixels, bool) or not isinstance(max_image_pixels, int) or max_image_pixels < 1:
+        raise ExportError(f"max_image_pixels must be a positive integer, got {max_image_pixels!r}")
     unknown = set(tflite_quantizations) - set(tflite_lib.PRECISIONS)
     if unknown:
         raise ExportError(f"unknown TFLite precisions {sorted(unknown)}; choose from {tflite_lib.PRECISIONS}")
@@ -58,11 +63,15 @@ def export_bundle(bundle, export_dir, version=None,
     model_dir = os.path.join(export_dir, bundle.model_name)
     version = saved_model_lib.choose_version(model_dir, version)
     final_path = os.path.join(model_dir, str(version))
+    removed = [os.path.join(d, n) for d in (model_dir, export_dir) for n in saved_model_lib.remove_abandoned(d)]
+    if removed and verbose:
+        print(f"Removed what killed exports left behind: {', '.join(removed)}")
     staging = saved_model_lib.make_staging_dir(model_dir, version)
     started = time.time()
     try:
         report = _build(bundle, staging, version, final_path, tflite_quantizations, verify, sample_images,
-                        {**verify_lib.DEFAULT_TOLERANCES, **(tolerances or {})}, bounds)
+                        {**verify_lib.DEFAULT_TOLERANCES, **(tolerances or {})}, bounds, max_image_pixels)
+        report["removed_abandoned_staging"] = removed
         report["seconds"] = round(time.time() - started, 2)
         report_lib.write(report, staging)
         if verbose:
@@ -127,8 +136,9 @@ def _verify(bundle, staging, sample_images, bounds, tflite_paths, report):
                     f"(bounds {result['tolerance']}, finite={check['finite']}, shape ok={check['shape_ok']})")
 
 
-def _build(bundle, staging, version, final_path, precisions, verify, sample_images, tolerances, bounds):
-    signatures = saved_model_lib.write_saved_model(bundle, staging)
+def _build(bundle, staging, version, final_path, precisions, verify, sample_images, tolerances, bounds,
+           max_image_pixels):
+    signatures = saved_model_lib.write_saved_model(bundle, staging, max_image_pixels)
     report = {
         "model_name": bundle.model_name,
         "version": version,
@@ -136,6 +146,7 @@ def _build(bundle, staging, version, final_path, precisions, verify, sample_imag
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "versions": {"stargan_tf": stargan_tf.__version__, "tensorflow": tf.__version__},
         "image_size": [int(v) for v in bundle.image_size],
+        "max_image_pixels": max_image_pixels,
         "signatures": saved_model_lib.signature_summary(signatures),
         "endpoints": {e.name: {"tolerances": bounds[e.name], "tflite": {"skipped": e.tflite_skipped}}
                       for e in bundle.endpoints},

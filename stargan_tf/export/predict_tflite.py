@@ -16,10 +16,13 @@ NORMAL-kind codes), one draw per image, seeded by ``--seed``. A missing input is
 listing what the file needs. Outputs shaped [1, H, W, 1] are masks in [0, 1] and are written
 as 8-bit grayscale PNGs of round(mask * 255); [1, H, W, 3] outputs are images in [-1, 1].
 Output files: ``<stem>_<signature>.png`` for ``translated``, ``<stem>_<signature>_<output>.png``
-for the others, ``<stem>`` being the ``--images`` file's name.
+for the others, ``<stem>`` being the ``--images`` file's stem, or its name where two files share
+a stem (``preprocess.output_stems``).
 
-Images are decoded and resized as the ``*_bytes`` serving signatures do (``images.py``).
-Uses ``ai_edge_litert`` only; no TensorFlow needed.
+Images are preprocessed as test mode and the ``*_bytes`` serving signatures do
+(``preprocess.py``: EXIF orientation, alpha on white, centre crop to the model's aspect ratio,
+antialiased bilinear resize); files above ``--max_pixels`` (default 4096 * 4096, the exporter's
+default ``max_image_pixels``) are refused. Uses ``ai_edge_litert`` only; no TensorFlow needed.
 """
 
 import argparse
@@ -31,6 +34,7 @@ from ai_edge_litert.interpreter import Interpreter
 
 from stargan_tf.export import contract
 from stargan_tf.export import images as images_lib
+from stargan_tf.export import preprocess
 from stargan_tf.export.client import parse_conditions, parse_named_files
 
 MAIN_OUTPUT = "translated"
@@ -68,7 +72,9 @@ class TFLiteSignature:
         self.outputs = sorted(self.runner.get_output_details())
 
     def __call__(self, feeds):
-        """{input name: one example (without the batch axis)} -> {output name: one example}."""
+        """{input name: one example, without or with a batch axis of 1} -> {output name: one
+        example}. Shapes are checked here: the interpreter would resize its input to whatever
+        it is given and fail with "XNNPack delegate failed to reshape", naming nothing."""
         missing = sorted(set(self.inputs) - set(feeds))
         if missing:
             raise ValueError(f"missing inputs {missing}; signature {self.signature!r} needs "
@@ -76,9 +82,10 @@ class TFLiteSignature:
         batch = {}
         for name, shape in self.inputs.items():
             values = np.asarray(feeds[name], np.float32)
-            if values.size != int(np.prod(shape)):
-                raise ValueError(f"input {name!r} needs per-example shape {list(shape)} "
-                                 f"({int(np.prod(shape))} values), got {values.size}")
+            if values.shape not in (shape, (1,) + shape):
+                raise ValueError(f"input {name!r} of signature {self.signature!r} needs shape {list(shape)} "
+                                 f"per example ([1, {', '.join(map(str, shape))}] with the batch axis), "
+                                 f"got {list(values.shape)}")
             batch[name] = values.reshape((1,) + shape)
         return {k: v[0] for k, v in self.runner(**batch).items()}
 
@@ -88,7 +95,16 @@ def _file_name(stem, signature, output):
     return f"{stem}_{signature}{suffix}.png"
 
 
-def _feeds(model, paths, images, conditions, random_inputs, seed):
+def _vector(model, name, values):
+    """A command-line vector (flat) -> the input's per-example shape."""
+    shape = model.inputs[name]
+    if np.size(values) != int(np.prod(shape)):
+        raise ValueError(f"input {name!r} needs per-example shape {list(shape)} ({int(np.prod(shape))} values), "
+                         f"got {np.size(values)}")
+    return np.reshape(values, shape)
+
+
+def _feeds(model, paths, images, conditions, random_inputs, seed, max_pixels):
     """Per image file, {input name: one example}; raises ValueError naming what is missing."""
     image_files = {model.image_inputs[0]: list(paths), **images}
     vectors = [k for k in model.inputs if k not in model.image_inputs]
@@ -116,16 +132,16 @@ def _feeds(model, paths, images, conditions, random_inputs, seed):
     rng = np.random.default_rng(seed)
     examples = []
     for i in range(len(paths)):
-        feeds = {k: images_lib.load_image(files[i], model.image_size) for k, files in image_files.items()}
+        feeds = {k: preprocess.load_image(files[i], model.image_size, max_pixels) for k, files in image_files.items()}
         for name, values in conditions.items():
-            feeds[name] = values[i] if np.ndim(values) == 2 else values  # one row per image (';')
+            feeds[name] = _vector(model, name, values[i] if np.ndim(values) == 2 else values)  # ';': one per image
         feeds.update({k: rng.standard_normal(model.inputs[k]) for k in random_inputs})
         examples.append(feeds)
     return examples
 
 
 def translate_files(tflite, paths, conditions, output_dir, signature=None, num_threads=None,
-                    images=None, random_inputs=(), seed=0):
+                    images=None, random_inputs=(), seed=0, max_pixels=contract.DEFAULT_MAX_IMAGE_PIXELS):
     """Run the signature on each image file; returns the written PNG paths.
 
     Args:
@@ -133,13 +149,13 @@ def translate_files(tflite, paths, conditions, output_dir, signature=None, num_t
         conditions: {vector input: values (one vector for all images, or one row per image)}.
         images: {other image input: files, one per path}.
         random_inputs: vector inputs drawn from a standard normal seeded by ``seed``.
+        max_pixels: image files with more pixels are refused (``preprocess.ImageFileError``).
     """
     model = TFLiteSignature(tflite, signature, num_threads)
-    examples = _feeds(model, paths, dict(images or {}), conditions, list(random_inputs), seed)
+    examples = _feeds(model, paths, dict(images or {}), conditions, list(random_inputs), seed, max_pixels)
     os.makedirs(output_dir, exist_ok=True)
     written = []
-    for path, feeds in zip(paths, examples):
-        stem = os.path.splitext(os.path.basename(path))[0]
+    for stem, feeds in zip(preprocess.output_stems(paths), examples):
         results = model(feeds)
         for name in model.outputs:
             out = os.path.join(output_dir, _file_name(stem, model.signature, name))
@@ -165,12 +181,15 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0, help="seed of --random_inputs")
     parser.add_argument("--signature", help="signature key if the file has several")
     parser.add_argument("--num_threads", type=int, default=None)
+    parser.add_argument("--max_pixels", type=int, default=contract.DEFAULT_MAX_IMAGE_PIXELS,
+                        help="refuse images with more pixels (default 4096*4096, as exports)")
     args = parser.parse_args(argv)
     try:
         written = translate_files(
             args.tflite, [p for p in args.images.split(",") if p], parse_conditions(args.condition, args.target),
             args.output_dir, args.signature, args.num_threads, images=parse_named_files(args.image),
-            random_inputs=[n for n in args.random_inputs.split(",") if n], seed=args.seed)
+            random_inputs=[n for n in args.random_inputs.split(",") if n], seed=args.seed,
+            max_pixels=args.max_pixels)
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -3,14 +3,29 @@
 ``<export_dir>/<model_name>/<version>/`` holds one SavedModel (integer versions, as TF
 Serving expects); ``<export_dir>/models.config`` lists every model found under
 ``export_dir`` for ``tensorflow_model_server --model_config_file=``. A version is written
-into a hidden sibling (``.tmp-<version>-<random>``, which TF Serving ignores since its name
-is not a number) and renamed into place, so a crash never leaves a half-written version.
+into a hidden sibling and renamed into place, so a crash never leaves a half-written version.
+
+Staging names say who writes them: ``.tmp-<version>-<host>-<pid>-<random>`` (TF Serving
+ignores them: not a number). A process killed mid-export cannot remove its own, so every
+export first removes those of this host whose process is gone (``remove_abandoned``); another
+host's, or a live process's, are never touched. Same host name is taken to mean the same
+process table (containers sharing a host name but not a pid namespace would break this).
+
+Published folders and files get the modes an ordinary ``mkdir`` / ``open`` gives under the
+user's umask, so a TF Serving process of another user can read them: staging folders are made
+with ``os.mkdir`` (not ``tempfile.mkdtemp``, which makes them 0700), ``models.config`` with
+``open`` (not ``mkstemp``: 0600), and the folders TensorFlow itself creates (``variables/``,
+``assets/``: 0755 & ~umask) are given the staging folder's mode.
 """
 
+import contextlib
 import json
 import os
+import re
+import secrets
 import shutil
-import tempfile
+import socket
+import stat
 
 import tensorflow as tf
 
@@ -45,9 +60,60 @@ def choose_version(model_dir, version=None):
     return version
 
 
+def _host():
+    return re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname())  # no "-": names split on it
+
+
+_STAGING = re.compile(r"^\.tmp-(?P<label>[^-]+)-(?P<host>[^-]+)-(?P<pid>\d+)-[0-9a-f]{8}$")
+
+
+def _staging_name(label):
+    return f".tmp-{label}-{_host()}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_abandoned(directory):
+    """Remove the staging folders and files in ``directory`` left by dead processes of this
+    host; returns their names."""
+    if not os.path.isdir(directory):
+        return []
+    removed = []
+    for name in sorted(os.listdir(directory)):
+        match = _STAGING.match(name)
+        if not match or match["host"] != _host() or _alive(int(match["pid"])):
+            continue
+        path = os.path.join(directory, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):  # another exporter cleaned it first
+                os.remove(path)
+        removed.append(name)
+    return removed
+
+
 def make_staging_dir(model_dir, version):
     os.makedirs(model_dir, exist_ok=True)
-    return tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=model_dir)
+    path = os.path.join(model_dir, _staging_name(version))
+    os.mkdir(path)
+    return path
+
+
+def _ordinary_modes(staging_dir):
+    """Give the sub-folders TensorFlow made (0755 & ~umask) the staging folder's own mode."""
+    mode = stat.S_IMODE(os.stat(staging_dir).st_mode)
+    for folder, subfolders, _ in os.walk(staging_dir):
+        for name in subfolders:
+            os.chmod(os.path.join(folder, name), mode)
 
 
 def publish(staging_dir, model_dir, version):
@@ -55,6 +121,7 @@ def publish(staging_dir, model_dir, version):
     final = os.path.join(model_dir, str(version))
     if os.path.exists(final):  # another exporter won the race
         raise ExportError(f"{final} appeared while exporting; not overwriting it")
+    _ordinary_modes(staging_dir)
     os.rename(staging_dir, final)
     return final
 
@@ -63,11 +130,11 @@ def discard(staging_dir):
     shutil.rmtree(staging_dir, ignore_errors=True)
 
 
-def write_saved_model(bundle, path):
+def write_saved_model(bundle, path, max_image_pixels):
     """Write the bundle's SavedModel (all signatures) and its metadata asset to ``path``."""
     root = tf.Module()
     root.model_variables = signatures_lib.model_variables(bundle)
-    signatures = signatures_lib.serving_signatures(bundle)
+    signatures = signatures_lib.serving_signatures(bundle, max_image_pixels)
     try:
         tf.saved_model.save(root, path, signatures=signatures)
     except (AssertionError, ValueError) as error:
@@ -77,14 +144,16 @@ def write_saved_model(bundle, path):
     asset = os.path.join(path, METADATA_ASSET)
     os.makedirs(os.path.dirname(asset), exist_ok=True)
     with open(asset, "w") as f:
-        json.dump(contract.describe(bundle), f, indent=2, sort_keys=True)
+        json.dump(contract.describe(bundle, max_image_pixels), f, indent=2, sort_keys=True)
     return signatures
 
 
 def signature_summary(signatures):
-    """{name: {"inputs": {name: {dtype, shape}}, "outputs": {...}}} of concrete functions."""
+    """{name: {"inputs": {name: {dtype, shape}}, "outputs": {...}}} of concrete functions; the
+    shape is None for an unknown rank."""
     def spec(s):
-        return {"dtype": s.dtype.name, "shape": [-1 if d is None else int(d) for d in s.shape.as_list()]}
+        shape = None if s.shape.rank is None else [-1 if d is None else int(d) for d in s.shape.as_list()]
+        return {"dtype": s.dtype.name, "shape": shape}
 
     summary = {}
     for name, function in sorted(signatures.items()):
@@ -124,8 +193,8 @@ def write_model_config(export_dir):
     """(Re)write ``<export_dir>/models.config`` atomically; returns its path."""
     path = os.path.join(os.path.abspath(export_dir), CONFIG_NAME)
     text = model_config_text(export_dir)
-    fd, tmp = tempfile.mkstemp(prefix=".models.config-", dir=os.path.dirname(path))
-    with os.fdopen(fd, "w") as f:
+    tmp = os.path.join(os.path.dirname(path), _staging_name(CONFIG_NAME))
+    with open(tmp, "x") as f:
         f.write(text)
     os.replace(tmp, path)
     return path

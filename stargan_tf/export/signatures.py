@@ -2,19 +2,22 @@
 
 * ``<endpoint>``: one float32 input per ``ServingInput`` -> {output name: float32 tensor}
   (IMAGE outputs [batch, H, W, 3] in [-1, 1], MASK outputs [batch, H, W, 1] in [0, 1]).
-* ``<endpoint>_bytes``: IMAGE inputs as string [batch] (encoded JPEG/PNG/GIF/BMP, any size,
-  RGB, RGBA or grayscale), vectors as in the float signature -> {``<output>_bytes``: PNG
-  strings [batch]} (RGB for IMAGE outputs, 8-bit grayscale of round(mask * 255) for MASK).
-  TF Serving's REST API returns tensors named ``*_bytes`` as ``{"b64": ...}``.
+* ``<endpoint>_bytes``: IMAGE inputs as string [batch] (encoded JPEG/PNG/GIF/BMP, any size and
+  mode, at most ``max_image_pixels`` each), preprocessed in the graph as
+  ``preprocess_graph.preprocess_image`` (= ``preprocess.py``: alpha on white, centre crop to
+  the model's aspect ratio, antialiased bilinear resize; no EXIF), vectors as in the float
+  signature -> {``<output>_bytes``: PNG strings [batch]} (RGB for IMAGE outputs, 8-bit
+  grayscale of round(mask * 255) for MASK). TF Serving's REST API returns tensors named
+  ``*_bytes`` as ``{"b64": ...}``.
 * ``metadata`` (no inputs): what a client needs to build a request.
 
-The serving signatures declare image inputs as [-1, -1, -1, -1] and vector inputs as
-[-1, -1, ...] (rank 1 + the per-example rank) although only [-1, H, W, 3] and
-[-1, *shape] are accepted: with the exact shapes in the signature a wrong shape is either
-rejected by the caller without saying which input is at fault (Python) or fed unchecked into
-a graph whose shape arithmetic was folded for the declared shape (TF Serving does not check
-fed shapes). Loose shapes let the checks (``checks.py``) run and name the input. The true
-shapes are in the ``metadata`` signature and the messages.
+The serving signatures declare every input with unknown rank although only [-1, H, W, 3],
+[-1, *shape] and string [-1] are accepted: with exact shapes a wrong shape is either rejected
+by the caller without saying which input is at fault (Python) or fed unchecked into a graph
+whose shape arithmetic was folded for the declared shape (TF Serving does not check fed shapes);
+even a declared rank is folded into ``tf.rank``, so a missing batch axis could not be caught.
+Unknown ranks let the checks (``checks.py``) run and name the input. The true shapes are in the
+``metadata`` signature and the messages.
 
 The TFLite functions have fixed shapes ([1, H, W, 3] per image, [1, *shape] per vector) and
 no checks: asserts are not TFLite builtins, and a phone app builds its inputs itself.
@@ -57,21 +60,18 @@ def outputs_of(endpoint, result, image_size):
 
 
 def _input_specs(endpoint, encoded=False, exact_size=None):
-    """({input name: signature name}, TensorSpecs in declaration order). Serving: batch and
-    sizes None (see the module docstring); TFLite (``exact_size`` = (H, W)): batch 1 and
-    exact shapes."""
+    """({input name: signature name}, TensorSpecs in declaration order). Serving: unknown rank
+    (see the module docstring); TFLite (``exact_size`` = (H, W)): batch 1 and exact shapes."""
     names = contract.bytes_input_names(endpoint) if encoded else {i.name: i.name for i in endpoint.inputs}
-    batch = 1 if exact_size else None
     specs = []
     for spec in endpoint.inputs:
-        if spec.kind == spec_lib.IMAGE and encoded:
-            specs.append(tf.TensorSpec([batch], tf.string, name=names[spec.name]))
+        dtype = tf.string if spec.kind == spec_lib.IMAGE and encoded else tf.float32
+        if not exact_size:
+            specs.append(tf.TensorSpec(None, dtype, name=names[spec.name]))
         elif spec.kind == spec_lib.IMAGE:
-            shape = [batch, *exact_size, 3] if exact_size else [batch, None, None, None]
-            specs.append(tf.TensorSpec(shape, tf.float32, name=spec.name))
+            specs.append(tf.TensorSpec([1, *exact_size, 3], dtype, name=spec.name))
         else:
-            shape = [int(d) for d in spec.shape] if exact_size else [None] * len(spec.shape)
-            specs.append(tf.TensorSpec([batch] + shape, tf.float32, name=spec.name))
+            specs.append(tf.TensorSpec([1] + [int(d) for d in spec.shape], dtype, name=spec.name))
     return names, specs
 
 
@@ -86,19 +86,6 @@ def float_function(endpoint, image_size):
     return tf.function(serve, input_signature=specs, autograph=False)
 
 
-def decode_images(images_bytes, image_size):
-    """string [batch] -> float32 [batch, H, W, 3] in [-1, 1], as ``*_bytes`` signatures do."""
-    height, width = (int(v) for v in image_size)
-
-    def decode(data):
-        pixels = tf.io.decode_image(data, channels=3, dtype=tf.uint8, expand_animations=False)
-        pixels = tf.image.resize(tf.cast(pixels, tf.float32), (height, width), method="bilinear",
-                                 antialias=True)
-        return pixels / 127.5 - 1.0
-
-    return tf.map_fn(decode, images_bytes, fn_output_signature=tf.TensorSpec([height, width, 3], tf.float32))
-
-
 def encode_output(values, kind):
     """IMAGE float32 [batch, H, W, 3] in [-1, 1] -> RGB PNGs; MASK [batch, H, W, 1] in
     [0, 1] -> 8-bit grayscale PNGs of round(mask * 255). Rounded as ``images.output_pixels``."""
@@ -107,27 +94,28 @@ def encode_output(values, kind):
     return tf.map_fn(tf.io.encode_png, pixels, fn_output_signature=tf.TensorSpec([], tf.string))
 
 
-def bytes_function(endpoint, image_size):
+def bytes_function(endpoint, image_size, max_image_pixels):
     """tf.function (with input signature) of the ``<endpoint>_bytes`` signature."""
     names, specs = _input_specs(endpoint, encoded=True)
 
     def serve(*values):
-        feeds = checks_lib.checked_inputs(endpoint, dict(zip(names, values)), names, image_size, encoded=True)
+        feeds = checks_lib.checked_inputs(endpoint, dict(zip(names, values)), names, image_size, encoded=True,
+                                          max_pixels=max_image_pixels)
         for spec in endpoint.image_inputs:
-            feeds[spec.name] = decode_images(feeds[spec.name], image_size)
+            feeds[spec.name] = checks_lib.decoded_images(names[spec.name], feeds[spec.name], image_size)
         outputs = outputs_of(endpoint, endpoint.translate(**feeds), image_size)
         return {contract.bytes_name(o.name): encode_output(outputs[o.name], o.kind) for o in endpoint.outputs}
 
     return tf.function(serve, input_signature=specs, autograph=False)
 
 
-def metadata_function(bundle):
+def metadata_function(bundle, max_image_pixels):
     """tf.function of the ``metadata`` signature: constants only.
 
     Besides the JSON documents, one row per (endpoint, input) and per (endpoint, output);
     the ``condition_*`` rows are the vector inputs (the keys of the one-image systems).
     """
-    description = contract.describe(bundle)
+    description = contract.describe(bundle, max_image_pixels)
     inputs = [(e["name"], i) for e in description["endpoints"] for i in e["inputs"]]
     outputs = [(e["name"], o) for e in description["endpoints"] for o in e["outputs"]]
     conditions = [(e, i) for e, i in inputs if i["kind"] != spec_lib.IMAGE]
@@ -140,6 +128,7 @@ def metadata_function(bundle):
         return {
             "model_name": tf.constant(bundle.model_name),
             "image_size": tf.constant(description["image_size"], tf.int32),
+            "max_image_pixels": tf.constant(max_image_pixels, tf.int64),
             "endpoint_names": strings(e["name"] for e in description["endpoints"]),
             "signature_names": strings(description["signatures"]),
             "input_endpoints": strings(e for e, _ in inputs),
@@ -173,13 +162,14 @@ def tflite_function(endpoint, image_size):
     return tf.function(serve, input_signature=specs, autograph=False).get_concrete_function()
 
 
-def serving_signatures(bundle):
+def serving_signatures(bundle, max_image_pixels):
     """{signature name: concrete function} for ``tf.saved_model.save``."""
     functions = {}
     for endpoint in bundle.endpoints:
         functions[(endpoint.name, "float")] = float_function(endpoint, bundle.image_size).get_concrete_function()
-        functions[(endpoint.name, "bytes")] = bytes_function(endpoint, bundle.image_size).get_concrete_function()
-    metadata = metadata_function(bundle).get_concrete_function()
+        functions[(endpoint.name, "bytes")] = bytes_function(
+            endpoint, bundle.image_size, max_image_pixels).get_concrete_function()
+    metadata = metadata_function(bundle, max_image_pixels).get_concrete_function()
     return {
         name: metadata if kind == "metadata" else functions[(endpoint.name, kind)]
         for name, (endpoint, kind) in contract.signature_names(bundle).items()

@@ -43,6 +43,7 @@ import tensorflow as tf
 
 from stargan_tf.export import contract
 from stargan_tf.export import images as images_lib
+from stargan_tf.export import preprocess
 from stargan_tf.export import signatures as signatures_lib
 from stargan_tf.export import spec as spec_lib
 from stargan_tf.export.predict_tflite import TFLiteSignature
@@ -99,7 +100,9 @@ def _sample_images(bundle, sample_images, count, rng, seed):
         return images, f"uniform noise in [-1, 1], seed {seed}"
     if isinstance(sample_images, (list, tuple)) and all(
             isinstance(s, (str, bytes, bytearray, os.PathLike)) for s in sample_images):
-        return np.stack([images_lib.load_image(s, size) for s in sample_images]), f"{len(sample_images)} image files"
+        sources = [(f"sample image {i}", bytes(s)) if isinstance(s, (bytes, bytearray)) else s
+                   for i, s in enumerate(sample_images)]
+        return np.stack([preprocess.load_image(s, size) for s in sources]), f"{len(sample_images)} image files"
     images = np.asarray(sample_images, np.float32)
     if images.ndim != 4 or images.shape[1:] != size + (3,):
         raise ValueError(f"sample_images must be [N, {size[0]}, {size[1]}, 3], got {images.shape}")
@@ -110,7 +113,7 @@ def sample_inputs(bundle, sample_images=None, count=2, seed=0):
     """({endpoint: {input name: array [N, ...]}}, {"source": of the images, "count": N}).
 
     ``sample_images``: None (seeded uniform noise in [-1, 1]), an array [N, H, W, 3] in
-    [-1, 1], or a list of image file paths / encoded bytes (read like ``*_bytes`` does).
+    [-1, 1], or a list of image file paths / encoded bytes (``preprocess.load_image``).
     """
     rng = np.random.default_rng(seed)
     images, source = _sample_images(bundle, sample_images, count, rng, seed)

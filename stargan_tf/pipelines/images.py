@@ -11,23 +11,30 @@ Pixel pipeline (the official torchvision order is flip -> CenterCrop(crop) -> Re
   uncached pipelines give identical pixels. Flip and center crop commute when
   `width - crop` is even (CelebA: 178 - 178 = 0); otherwise the crop window differs by
   one source column from the official order.
+
+The user's own photos (test mode, `load_user_images`) are read with the preprocessing of the
+exported model's clients (`stargan_tf.export.preprocess`: EXIF orientation, alpha on white,
+centre crop to the model's aspect ratio, antialiased bilinear resize), so test mode, the
+`*_bytes` serving signatures, the REST client and the TFLite runner see the same pixels.
 """
 
 import concurrent.futures
+import dataclasses
 import hashlib
 import json
 import os
+import sys
 
 import numpy as np
 import tensorflow as tf
 from PIL import Image, ImageFile
 
+from stargan_tf.export import preprocess
 from stargan_tf.pipelines.errors import DataError
 
-# File name endings treated as images when listing folders.
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
-# PIL format names that `tf.io.decode_image` can also decode.
-_TF_DECODABLE_FORMATS = {"JPEG", "PNG", "BMP", "GIF"}
+# File name endings of the formats `tf.io.decode_image` reads (`preprocess.TF_FORMATS`),
+# treated as training images when listing folders.
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".bmp")
 _MAX_LISTED_BAD_FILES = 10
 
 
@@ -85,8 +92,8 @@ def _check_one_file(path):
             image.load()
     except Exception as error:  # PIL raises many types for bad files; all mean "unusable".
         return f"{type(error).__name__}: {error}"
-    if image_format not in _TF_DECODABLE_FORMATS:
-        return f"format {image_format} cannot be decoded by TensorFlow (use JPEG or PNG)"
+    if image_format not in preprocess.TF_FORMATS:
+        return f"format {image_format} cannot be decoded by TensorFlow (use {', '.join(preprocess.TF_FORMATS)})"
     return None
 
 
@@ -148,56 +155,69 @@ def validate_image_files(paths, cache_file=None):
             json.dump({"fingerprints": fingerprints}, handle)
 
 
-def _load_rgb(path):
-    """Open `path` with PIL as a uint8 RGB array; transparency is composited onto white."""
-    try:
-        with Image.open(path) as image:
-            image.load()
-            if image.mode == "P" and "transparency" in image.info:
-                image = image.convert("RGBA")
-            if image.mode in ("RGBA", "LA", "PA"):
-                rgba = image.convert("RGBA")
-                white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-                image = Image.alpha_composite(white, rgba)
-            return np.asarray(image.convert("RGB"))
-    except Exception as error:  # Any PIL failure means the file cannot be used.
-        raise DataError(
-            f"cannot read image {path} ({type(error).__name__}: {error}); remove or replace it."
-        ) from error
+@dataclasses.dataclass(frozen=True)
+class UserImages:
+    """The user's photos as `load_user_images` read them.
+
+    Attributes:
+        paths: the files read, in order.
+        stems: one output name stem per file, unique (`preprocess.output_stems`): the file's
+            stem, or its name (`shape.bmp`, `shape.jpg`) where two files share a stem.
+        images: float32 [N, H, W, 3] in [-1, 1].
+        skipped: (path, reason) of every file that could not be read.
+    """
+
+    paths: tuple
+    stems: tuple
+    images: np.ndarray
+    skipped: tuple
+
+    @property
+    def total(self):
+        """How many files were tried: read and skipped."""
+        return len(self.paths) + len(self.skipped)
 
 
-def _user_image_paths(folder_or_files):
-    """Resolve a folder, a single file or a list of files to a list of image paths."""
-    if isinstance(folder_or_files, (str, os.PathLike)):
-        folder = os.fspath(folder_or_files)
-        if os.path.isfile(folder):
-            return [folder]
-        if not os.path.isdir(folder):
-            raise DataError(f"{folder} does not exist; give a folder of JPEG/PNG images or image files.")
-        paths = list_image_files(folder)
-        if not paths:
-            raise DataError(
-                f"no image files ({', '.join(IMAGE_EXTENSIONS)}) found in folder {folder}; "
-                "put your JPEG/PNG photos there."
-            )
-        return paths
-    paths = [os.fspath(p) for p in folder_or_files]
-    if not paths:
-        raise DataError("no image files were given; pass a folder or a list of JPEG/PNG files.")
-    return paths
+def _candidates(folder_or_files):
+    """(what to name in messages, the files to try): a folder's files but hidden ones
+    (`.DS_Store`), sorted; one file; or a list of files."""
+    if not isinstance(folder_or_files, (str, os.PathLike)):
+        return "the given files", [os.fspath(p) for p in folder_or_files]
+    path = os.fspath(folder_or_files)
+    if os.path.isfile(path):
+        return path, [path]
+    if not os.path.isdir(path):
+        raise DataError(f"{path} does not exist; give a folder of images or image files.")
+    names = sorted(n for n in os.listdir(path) if not n.startswith(".") and os.path.isfile(os.path.join(path, n)))
+    return f"folder {path}", [os.path.join(path, n) for n in names]
 
 
 def load_user_images(folder_or_files, image_size):
-    """Load the user's own photos for test mode: `(names, float32 [N, S, S, 3] in [-1, 1])`.
+    """Load the user's own photos for test mode as a `UserImages`.
 
-    Any size; JPEG or PNG; RGB, RGBA/LA (composited on white), grayscale or palette.
-    Each image is center-cropped to a square of its shorter side and resized to
-    `image_size` with the same resize as training. `names` are the file base names.
+    Every file of the folder (or each given file) is tried: any size, in the formats of
+    `preprocess.FORMATS` (JPEG, PNG, GIF, BMP, WEBP), any mode, the first frame of an
+    animation. A file that cannot be read is skipped with one line on stderr naming it and
+    why, then the count; `DataError` (naming the folder) only if nothing could be read.
+    `image_size` is S (square models) or (H, W).
     """
-    paths = _user_image_paths(folder_or_files)
-    images = []
-    for path in paths:
-        rgb = _load_rgb(path)
-        side = min(rgb.shape[0], rgb.shape[1])
-        images.append(to_unit_range(crop_and_resize(tf.constant(rgb), image_size, side)).numpy())
-    return [os.path.basename(p) for p in paths], np.stack(images).astype(np.float32)
+    where, candidates = _candidates(folder_or_files)
+    if not candidates:
+        raise DataError(f"no files in {where}; put your photos there ({', '.join(preprocess.FORMATS)}).")
+    size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+    paths, images, skipped = [], [], []
+    for path in candidates:
+        try:
+            images.append(preprocess.load_image(path, size))
+            paths.append(path)
+        except preprocess.ImageFileError as error:
+            print(f"skipping {error}", file=sys.stderr)
+            skipped.append((path, str(error)))
+    if not paths:
+        listed = "\n".join(f"  {reason}" for _, reason in skipped[:_MAX_LISTED_BAD_FILES])
+        raise DataError(f"none of the {len(skipped)} file(s) in {where} could be read as an image:\n{listed}\n"
+                        f"Use {', '.join(preprocess.FORMATS)} files.")
+    if skipped:
+        print(f"Skipped {len(skipped)} of {len(candidates)} files in {where}; reading the other {len(paths)}.",
+              file=sys.stderr)
+    return UserImages(tuple(paths), tuple(preprocess.output_stems(paths)), np.stack(images), tuple(skipped))

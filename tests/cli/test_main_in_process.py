@@ -120,3 +120,18 @@ def test_rafd_and_joint_training_run(cli, builtin_data, tmp_path, dataset):
                          "--rafd_crop_size=64", "--selected_attrs=Red_Shape,Green_Shape,Blue_Shape,Square")
     assert code == 0, err
     assert (tmp_path / "run" / "checkpoints" / "checkpoint").exists()
+
+
+def test_test_mode_reads_every_format_skips_what_it_cannot_and_keeps_names_apart(cli, trained_run, tmp_path):
+    images = tmp_path / "mixed"
+    images.mkdir()
+    pixels = np.random.default_rng(2).integers(0, 255, (20, 30, 3), dtype=np.uint8)
+    for name in ("shape.jpg", "shape.bmp", "x.webp"):
+        Image.fromarray(pixels).save(images / name)
+    (images / "notes.txt").write_text("not an image")
+    code, out, err = cli(*TINY_STARGAN, "--mode=test", f"--run_dir={trained_run}", f"--test_image_dir={images}",
+                         f"--result_dir={tmp_path / 'out'}", "--target_attrs=Blue_Shape")
+    assert code == 0, err
+    assert sorted(os.listdir(tmp_path / "out")) == ["grid-001.png", "shape.bmp_Blue_Shape.png",
+                                                     "shape.jpg_Blue_Shape.png", "x_Blue_Shape.png"]
+    assert "Skipped 1 of 4 files" in out and "notes.txt" in out + err

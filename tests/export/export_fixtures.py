@@ -1,11 +1,14 @@
 """Helpers for the exporter tests (conftest puts this folder on sys.path): small real Keras
 generators (conv + InstanceNorm + tanh), one conditional (like StarGAN), one two-way without
 conditions (like U-GAT-IT) and one typed bundle (like DRIT / SaGAN: a second image input, a
-normal code, a mask output, an endpoint without TFLite), encoded test images, and the fake
-TF Serving call."""
+normal code, a mask output, an endpoint without TFLite), a probe bundle that shows how far the
+image it is given is from an expected one, encoded test images (also 16-bit PNGs, which
+Pillow cannot write in colour), and the fake TF Serving call."""
 
 import io
 import os
+import struct
+import zlib
 
 import keras
 import numpy as np
@@ -14,6 +17,7 @@ from PIL import Image
 
 from stargan_tf.export import (BINARY, MASK, NORMAL, Condition, ServingBundle, ServingEndpoint,
                                ServingInput, ServingOutput)
+from stargan_tf.export.images import to_model_range
 from stargan_tf.layers import InstanceNorm
 
 HEIGHT, WIDTH = 16, 24  # non-square, so a swapped H/W shows up
@@ -98,6 +102,51 @@ def typed_bundle(model_name="tiny_drit"):
     )
     return ServingBundle(model_name, (HEIGHT, WIDTH), endpoints,
                          {"by_reference": by_reference, "by_code": by_code}, {"system": "tiny_drit"})
+
+
+# The probe: translated = PROBE_CENTRE + (image - expected) * PROBE_GAIN. Its 8-bit output is
+# PROBE_LEVEL exactly where |image - expected| < 0.5 / (127.5 * PROBE_GAIN) = 3.9e-5 (a 200th
+# of an 8-bit level), so PNG outputs (bytes signature, predict_tflite) measure their input.
+PROBE_SIZE, PROBE_GAIN, PROBE_LEVEL = 16, 100.0, 100
+PROBE_CENTRE = float(to_model_range(PROBE_LEVEL))
+PROBE_RESOLUTION = 0.5 / (127.5 * PROBE_GAIN)
+
+
+def probe_bundle():
+    """Endpoint ``probe``: an image and the image expected of it (a NORMAL code laid out
+    [3, S, S], so predict_tflite does not take it for an image) -> the amplified difference."""
+    import tensorflow as tf
+
+    def translate(image, expected):
+        return PROBE_CENTRE + (image - tf.transpose(expected, [0, 2, 3, 1])) * PROBE_GAIN
+
+    expected = ServingInput("expected", NORMAL, (3, PROBE_SIZE, PROBE_SIZE), description="expected image, CHW")
+    endpoint = ServingEndpoint("probe", translate, (ServingInput("image"), expected))
+    return ServingBundle("probe", (PROBE_SIZE, PROBE_SIZE), (endpoint,), {})
+
+
+def png16(samples):
+    """uint16 [h, w] (grey) or [h, w, 3] (RGB) -> a 16-bit PNG file's bytes."""
+    samples = np.asarray(samples, np.uint16)
+    height, width = samples.shape[:2]
+    colour_type = 0 if samples.ndim == 2 else 2
+    rows = b"".join(b"\0" + samples[y].astype(">u2").tobytes() for y in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 16, colour_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def with_declared_size(data, width, height):
+    """An encoded PNG or baseline JPEG whose header declares ``width`` x ``height`` instead
+    (the pixel data no longer matches: it cannot be decoded)."""
+    if data.startswith(b"\x89PNG"):  # IHDR: type at 12, width and height at 16, its CRC at 29
+        header = data[12:16] + struct.pack(">II", width, height) + data[24:29]
+        return data[:12] + header + struct.pack(">I", zlib.crc32(header)) + data[33:]
+    start = data.index(b"\xff\xc0") + 5  # SOF0: precision, then height and width
+    return data[:start] + struct.pack(">HH", height, width) + data[start + 4:]
 
 
 def encoded(mode, size, fmt, seed):

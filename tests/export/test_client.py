@@ -1,14 +1,14 @@
-"""The REST client: request bodies, response decoding, the CLI, and the client-side resize
-matching the serving graph's."""
+"""The REST client: request bodies, response decoding, the CLI and its messages. (Its
+preprocessing is held against the serving graph's in test_preprocess*.py.)"""
 
 import base64
 import json
 
 import numpy as np
-import tensorflow as tf
+import pytest
 
 from export_fixtures import HEIGHT, WIDTH
-from stargan_tf.export import client, images as images_lib, signatures
+from stargan_tf.export import client, images as images_lib
 
 
 def test_build_request_formats():
@@ -49,12 +49,21 @@ def test_decode_response_shapes():
         np.testing.assert_array_equal(np.stack(client.decode_response(response)), pixels)
 
 
-def test_client_resize_matches_serving_graph(image_files):
-    """PIL's float bilinear (images.resize) vs the graph's tf.image.resize(antialias=True),
-    on PNGs (lossless, so only the resize differs): up- and down-sampling."""
-    for name in ("rgba.png", "gray.png"):
-        data = open(image_files[name], "rb").read()
-        for size in ((HEIGHT, WIDTH), (7, 45)):
-            ours = images_lib.load_image(data, size)
-            graph = signatures.decode_images(tf.constant([data]), size).numpy()[0]
-            assert np.max(np.abs(ours - graph)) < 2e-3, (name, size)  # < 1/4 of an 8-bit level
+@pytest.mark.parametrize("argv, words", [
+    (["--images", "{missing}", "--bytes"], ["{missing}", "no such file"]),
+    (["--images", "{text}", "--bytes"], ["{text}", "not an image file"]),
+    (["--images", "{text}", "--size", "16,24"], ["{text}", "not an image file"]),
+    (["--images", "{image}", "--size", "16x24"], ["--size", "H,W", "'16x24'"]),
+    (["--images", "{image}", "--size", "16,0"], ["--size", "positive"]),
+    (["--images", "{image}", "--metadata", "{text}"], ["--metadata", "{text}"]),
+    (["--images", "{image}", "--bytes", "--max_pixels", "100"], ["{image}", "above the limit of 100 pixels"]),
+])
+def test_cli_errors_name_the_file_or_flag_without_traceback(image_files, tmp_path, capsys, argv, words):
+    text = tmp_path / "notes.jpg"
+    text.write_text("not an image")
+    names = {"missing": str(tmp_path / "missing.png"), "text": str(text), "image": image_files["rgb.jpg"]}
+    assert client.main([a.format(**names) for a in argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err and "BytesIO" not in captured.err
+    for word in words:
+        assert word.format(**names) in captured.err, captured.err

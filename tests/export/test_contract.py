@@ -66,7 +66,7 @@ def test_multi_axis_codes_and_skipped_tflite_accepted():
     e = endpoint((ServingInput("image"), candidates),
                  (ServingOutput("translated"), ServingOutput("heatmap", MASK)), tflite=False)
     contract.validate_bundle(bundle_of(e))
-    described = contract.describe(bundle_of(e))["endpoints"][0]
+    described = contract.describe(bundle_of(e), 100)["endpoints"][0]
     assert described["inputs"][1]["shape"] == [16, 8]
     assert described["outputs"][1] == {"name": "heatmap", "kind": MASK, "description": "",
                                        "bytes_name": "heatmap_bytes"}

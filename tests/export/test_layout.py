@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -136,3 +138,58 @@ def test_sample_images_from_files(tmp_path, image_files):
                            sample_images=[image_files["rgb.jpg"], image_files["gray.png"]])
     assert report["samples"] == {"source": "2 image files", "count": 2}
     assert all(np.isfinite(e["outputs"]["translated"]["max_abs_error"]) for e in report["tflite"])
+
+
+def test_published_files_have_the_modes_of_an_ordinary_mkdir_and_open(tmp_path):
+    """Under umask 002 an ordinary mkdir gives 0775 and open 0664. Before: the version folder
+    0700 (tempfile.mkdtemp), models.config 0600 (mkstemp), TensorFlow's variables/ 0755."""
+    previous = os.umask(0o002)
+    try:
+        report = export_bundle(two_way_bundle("shared"), str(tmp_path), tflite_quantizations=("float32",),
+                               verify=False, verbose=False)
+    finally:
+        os.umask(previous)
+    modes = {}
+    for folder, subfolders, files in os.walk(report["path"]):
+        modes[folder] = os.stat(folder).st_mode & 0o777
+        modes.update({os.path.join(folder, f): os.stat(os.path.join(folder, f)).st_mode & 0o777 for f in files})
+    folders = {p for p in modes if os.path.isdir(p)}
+    assert {os.path.relpath(p, report["path"]) for p in folders} >= {".", "variables", "assets.extra", "tflite"}
+    assert {p: oct(m) for p, m in modes.items() if m != (0o775 if p in folders else 0o664)} == {}
+    assert os.stat(tmp_path / "models.config").st_mode & 0o777 == 0o664
+
+
+def test_next_export_removes_staging_left_by_dead_exporters_of_this_host_only(tmp_path, monkeypatch):
+    from stargan_tf.export import saved_model
+    dead_pid = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                                  text=True, check=True).stdout)
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    model_dir = tmp_path / "cleaned"
+    try:
+        made = {}
+        for owner, pid in (("dead", dead_pid), ("live", live.pid), ("this", os.getpid())):
+            monkeypatch.setattr(os, "getpid", lambda pid=pid: pid)  # as that exporter would have named it
+            made[owner] = os.path.basename(saved_model.make_staging_dir(str(model_dir), 1))
+            monkeypatch.undo()
+        made["elsewhere"] = made["dead"].replace(saved_model._host(), "otherhost")  # its process table is not ours
+        made["unowned"] = ".tmp-1-k3j4h5g6"  # tempfile.mkdtemp's name, from before owners were recorded
+        for owner in ("elsewhere", "unowned"):
+            (model_dir / made[owner]).mkdir()
+        (tmp_path / made["dead"].replace(".tmp-1-", ".tmp-models.config-")).write_text("half written")
+        report = export_bundle(two_way_bundle("cleaned"), str(tmp_path), tflite_quantizations=(), verify=False,
+                               verbose=False)
+    finally:
+        live.kill()
+        live.wait()
+    assert report["removed_abandoned_staging"] == [
+        str(model_dir / made["dead"]), str(tmp_path / made["dead"].replace(".tmp-1-", ".tmp-models.config-"))]
+    assert sorted(os.listdir(model_dir)) == sorted(["1", made["live"], made["this"], made["elsewhere"],
+                                                    made["unowned"]])
+    assert sorted(os.listdir(tmp_path)) == ["cleaned", "models.config"]
+
+
+def test_max_image_pixels_is_validated(tmp_path):
+    for bad in (0, -5, 2.5, True):
+        with pytest.raises(ExportError, match="max_image_pixels must be a positive integer"):
+            export_bundle(two_way_bundle("limits"), str(tmp_path), max_image_pixels=bad, verbose=False)
+    assert not os.path.exists(tmp_path / "limits")

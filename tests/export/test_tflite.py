@@ -2,15 +2,17 @@
 predict_tflite CLI."""
 
 import os
+import re
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 import tensorflow as tf
 from ai_edge_litert.interpreter import Interpreter
 
 from export_fixtures import HEIGHT, WIDTH
-from stargan_tf.export import images as images_lib, predict_tflite, tflite
+from stargan_tf.export import images as images_lib, predict_tflite, preprocess, tflite
 
 PRECISIONS = ("float32", "float16", "dynamic_int8")
 
@@ -61,14 +63,43 @@ def test_predict_tflite_cli(stargan_export, image_files, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     written = done.stdout.split()
     assert [os.path.basename(p) for p in written] == ["rgb_translate.png", "rgba_translate.png"]
-    # Same pixels as Keras on the same preprocessing (which test_client checks against the
-    # bytes signature's decode + resize); float32 TFLite: at most a rounding flip.
-    inputs = np.stack([images_lib.load_image(p, (HEIGHT, WIDTH)) for p in files])
-    expected = images_lib.to_pixels(bundle.endpoints[0].translate(tf.constant(inputs), target=tf.constant([[1., 0, 1]] * 2)))
+    # Same pixels as Keras on the same preprocessing (which test_preprocess* hold against the
+    # bytes signature's); float32 TFLite: at most a rounding flip.
+    inputs = np.stack([preprocess.load_image(p, (HEIGHT, WIDTH)) for p in files])
+    targets = tf.constant([[1.0, 0.0, 1.0]] * 2)
+    expected = images_lib.to_pixels(bundle.endpoints[0].translate(tf.constant(inputs), target=targets))
     for path, want in zip(written, expected):
-        got = images_lib.decode_rgb(open(path, "rb").read())
+        got = images_lib.decode_output(open(path, "rb").read())
         assert got.shape == (HEIGHT, WIDTH, 3)
         assert np.max(np.abs(got.astype(int) - want.astype(int))) <= 1
+
+
+def test_tflite_inputs_are_checked_against_the_signature(stargan_export):
+    """A wrong shape is named with the expected one (the interpreter would resize its input to
+    it and say only "XNNPack delegate failed to reshape"); also one with the right number of
+    values (it used to be reshaped silently)."""
+    _, _, report = stargan_export
+    model = predict_tflite.TFLiteSignature(tflite_path(report, "translate", "float32"), "translate")
+    target = np.zeros(3, np.float32)
+    expected = re.escape(f"input 'image' of signature 'translate' needs shape [{HEIGHT}, {WIDTH}, 3] per example "
+                         f"([1, {HEIGHT}, {WIDTH}, 3] with the batch axis), got ")
+    for shape in ((HEIGHT + 1, WIDTH, 3), (WIDTH, HEIGHT, 3), (2, HEIGHT, WIDTH, 3)):
+        with pytest.raises(ValueError, match=expected + re.escape(str(list(shape)))):
+            model({"image": np.zeros(shape, np.float32), "target": target})
+    with pytest.raises(ValueError, match=re.escape("input 'target' of signature 'translate' needs shape [3]")):
+        model({"image": np.zeros((HEIGHT, WIDTH, 3), np.float32), "target": np.zeros((3, 1), np.float32)})
+    batched = model({"image": np.zeros((1, HEIGHT, WIDTH, 3), np.float32), "target": target[None]})
+    assert batched["translated"].shape == (HEIGHT, WIDTH, 3)
+
+
+def test_predict_tflite_gives_files_sharing_a_stem_their_own_outputs(stargan_export, image_files, tmp_path):
+    _, _, report = stargan_export
+    other = tmp_path / "rgb.png"
+    other.write_bytes(open(image_files["exact.png"], "rb").read())
+    written = predict_tflite.translate_files(tflite_path(report, "translate", "float32"),
+                                             [image_files["rgb.jpg"], str(other)], {"target": np.ones(3)},
+                                             str(tmp_path / "out"))
+    assert [os.path.basename(p) for p in written] == ["rgb.jpg_translate.png", "rgb.png_translate.png"]
 
 
 def test_predict_tflite_reports_missing_condition(stargan_export, image_files, tmp_path, capsys):

@@ -14,7 +14,7 @@ from ai_edge_litert.interpreter import Interpreter
 from PIL import Image
 
 from export_fixtures import ATTRIBUTE_SIZE, HEIGHT, NO_TFLITE_REASON, WIDTH, serve_requests
-from stargan_tf.export import client, images as images_lib, predict_tflite, report as report_lib, signatures
+from stargan_tf.export import client, images as images_lib, predict_tflite, preprocess, report as report_lib
 
 FLOAT_TOLERANCE = 1e-4   # reloaded graph vs eager (see verify.py)
 LEVEL_TOLERANCE = 1      # 8-bit rounding flips
@@ -32,15 +32,16 @@ def eager(bundle, endpoint_name, **inputs):
 def test_signature_inputs_and_outputs(typed_export):
     _, _, report = typed_export
     sigs = report["signatures"]
-    image = {"dtype": "float32", "shape": [-1, -1, -1, -1]}
-    blobs = {"dtype": "string", "shape": [-1]}
+    image = {"dtype": "float32", "shape": None}  # unknown rank: checked in the graph
+    blobs = {"dtype": "string", "shape": None}
     outputs = {"translated": {"dtype": "float32", "shape": [-1, HEIGHT, WIDTH, 3]},
                "mask": {"dtype": "float32", "shape": [-1, HEIGHT, WIDTH, 1]}}
     for name in ("serving_default", "translate"):
         assert sigs[name] == {"inputs": {"image": image, "reference": image}, "outputs": outputs}
+    pngs = {"dtype": "string", "shape": [-1]}
     assert sigs["translate_bytes"] == {"inputs": {"images_bytes": blobs, "reference_bytes": blobs},
-                                       "outputs": {"translated_bytes": blobs, "mask_bytes": blobs}}
-    assert sigs["sample"]["inputs"] == {"image": image, "attribute": {"dtype": "float32", "shape": [-1, -1]}}
+                                       "outputs": {"translated_bytes": pngs, "mask_bytes": pngs}}
+    assert sigs["sample"]["inputs"] == {"image": image, "attribute": {"dtype": "float32", "shape": None}}
     assert set(sigs["sample_bytes"]["inputs"]) == {"images_bytes", "attribute"}
     assert set(sigs["complete_bytes"]["outputs"]) == {"translated_bytes"}
 
@@ -79,9 +80,8 @@ def test_rest_bytes_two_images_and_mask_png(typed_responses):
     bundle, files, references, _, _, responses = typed_responses
     rows = responses["bytes_rows"]["predictions"]
     assert [set(r) for r in rows] == [{"translated_bytes", "mask_bytes"}] * 2
-    decode = lambda paths: signatures.decode_images(tf.constant([open(p, "rb").read() for p in paths]),  # noqa: E731
-                                                    (HEIGHT, WIDTH)).numpy()
-    expected = eager(bundle, "translate", image=decode(files), reference=decode(references))
+    load = lambda paths: np.stack([preprocess.load_image(p, (HEIGHT, WIDTH)) for p in paths])  # noqa: E731
+    expected = eager(bundle, "translate", image=load(files), reference=load(references))
     masks = np.stack(client.decode_response(responses["bytes_rows"], "mask_bytes")).astype(np.int32)
     assert masks.shape == (2, HEIGHT, WIDTH, 1)
     assert 0 <= masks.min() and masks.max() <= 255
@@ -97,7 +97,7 @@ def test_rest_float_columns_two_outputs(typed_responses):
     bundle, files, references, _, _, responses = typed_responses
     outputs = responses["float_columns"]["outputs"]
     assert set(outputs) == {"translated", "mask"}
-    load = lambda paths: np.stack([images_lib.load_image(p, (HEIGHT, WIDTH)) for p in paths])  # noqa: E731
+    load = lambda paths: np.stack([preprocess.load_image(p, (HEIGHT, WIDTH)) for p in paths])  # noqa: E731
     expected = eager(bundle, "translate", image=load(files), reference=load(references))
     for name in ("translated", "mask"):
         assert np.max(np.abs(np.asarray(outputs[name], np.float32) - expected[name])) < FLOAT_TOLERANCE
@@ -110,7 +110,7 @@ def test_rest_float_columns_two_outputs(typed_responses):
 @pytest.mark.parametrize("case, words", [
     ("bad_reference_size", ["`reference`", "height/width"]),
     ("bad_reference_batch", ["`reference`", "batch size", "`image`"]),
-    ("bad_reference_bytes", ["`reference_bytes`", "not an encoded"]),
+    ("bad_reference_bytes", ["`reference_bytes`", "element 0 of the batch", "not an encoded"]),
     ("bad_attribute_length", ["`attribute`", "length", f"{ATTRIBUTE_SIZE} values"]),
 ])
 def test_bad_payloads_name_the_input(typed_responses, case, words):
@@ -190,7 +190,7 @@ def test_predict_tflite_writes_mask_png(typed_export, image_files, tmp_path):
     assert predict_tflite.main(["--tflite", tflite_path(report, "translate", "float32"), "--images", image,
                                 "--image", f"reference={reference}", "--output_dir", str(tmp_path)]) == 0
     assert sorted(os.listdir(tmp_path)) == ["rgb_translate.png", "rgb_translate_mask.png"]
-    feeds = {k: images_lib.load_image(p, (HEIGHT, WIDTH))[None]
+    feeds = {k: preprocess.load_image(p, (HEIGHT, WIDTH))[None]
              for k, p in (("image", image), ("reference", reference))}
     want = tf.saved_model.load(report["path"]).signatures["translate"](**feeds)["mask"].numpy()[0]
     with Image.open(tmp_path / "rgb_translate_mask.png") as png:

@@ -1,13 +1,14 @@
 """Image decoding, up-front file validation, and loading the user's own photos."""
 
 import json
+import os
 
 import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
 
-from stargan_tf.pipelines import DataError, decode_and_resize, load_user_images, validate_image_files
+from stargan_tf.pipelines import DataError, decode_and_resize, list_image_files, load_user_images, validate_image_files
 
 
 def _save(path, image, **kwargs):
@@ -87,23 +88,75 @@ def test_load_user_images_all_modes(tmp_path):
     palette.putpalette([0, 0, 255] + [0] * 765)
     _save(tmp_path / "c_palette.png", palette)
     _save(tmp_path / "d_wide.jpg", _gradient(60, 20), quality=95)
-    (tmp_path / "notes.txt").write_text("ignored")
-    names, images = load_user_images(str(tmp_path), 8)
-    assert names == ["a_rgba.png", "b_gray.png", "c_palette.png", "d_wide.jpg"]
+    photos = load_user_images(str(tmp_path), 8)
+    assert [os.path.basename(p) for p in photos.paths] == ["a_rgba.png", "b_gray.png", "c_palette.png", "d_wide.jpg"]
+    assert photos.stems == ("a_rgba", "b_gray", "c_palette", "d_wide") and photos.skipped == ()
+    images = photos.images
     assert images.shape == (4, 8, 8, 3) and images.dtype == np.float32
     np.testing.assert_allclose(images[0], 1.0)  # fully transparent -> white
     np.testing.assert_allclose(images[1], -1.0)
     np.testing.assert_allclose(images[2][0, 0], [-1.0, -1.0, 1.0])
     # The wide image is centre-cropped to its middle 20 columns: red stays mid-range.
     assert -0.5 < images[3][..., 0].mean() < 0.5
-    single_name, single = load_user_images(str(tmp_path / "d_wide.jpg"), 8)
-    assert single_name == ["d_wide.jpg"]
-    np.testing.assert_array_equal(single[0], images[3])
+    single = load_user_images(str(tmp_path / "d_wide.jpg"), 8)
+    assert single.stems == ("d_wide",)
+    np.testing.assert_array_equal(single.images[0], images[3])
+    assert load_user_images(str(tmp_path), (8, 12)).images.shape == (4, 8, 12, 3)  # a non-square model
+
+
+def test_load_user_images_reads_every_decodable_format_and_skips_the_rest(tmp_path, capsys):
+    """GIF and WEBP were silently left out; now every file is tried, and one that cannot be
+    read is skipped with a line naming it and why, then the count, while the others are read."""
+    _save(tmp_path / "a.gif", Image.new("P", (12, 10), 0))
+    _save(tmp_path / "b.webp", _gradient(14, 10))
+    _save(tmp_path / "c.bmp", _gradient(10, 10))
+    _save(tmp_path / "d.tiff", _gradient(10, 10))
+    whole = _save(tmp_path / "e.jpg", _gradient(64, 64), quality=95)
+    with open(whole, "rb") as handle:
+        data = handle.read()
+    (tmp_path / "e.jpg").write_bytes(data[: len(data) // 2])
+    (tmp_path / "notes.txt").write_text("not a photo")
+    (tmp_path / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")  # hidden: not tried
+    photos = load_user_images(str(tmp_path), 8)
+    assert photos.stems == ("a", "b", "c")
+    reasons = {"d.tiff": "format TIFF is not supported (use JPEG, PNG, GIF, BMP, WEBP)", "e.jpg": "cannot ",
+               "notes.txt": "not an image file Pillow can identify"}
+    assert [os.path.basename(p) for p, _ in photos.skipped] == list(reasons)
+    for path, reason in photos.skipped:
+        assert reason.startswith(f"{path}: {reasons[os.path.basename(path)]}"), reason
+    assert photos.total == 6
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[:3] == [f"skipping {reason}" for _, reason in photos.skipped]
+    assert lines[3] == f"Skipped 3 of 6 files in folder {tmp_path}; reading the other 3."
+
+
+def test_load_user_images_gives_files_sharing_a_stem_their_own_names(tmp_path):
+    for name in ("shape.bmp", "shape.jpg", "Other.png", "other.gif", "square.png"):
+        _save(tmp_path / name, _gradient(8, 8))
+    assert load_user_images(str(tmp_path), 8).stems == ("Other.png", "other.gif", "shape.bmp", "shape.jpg", "square")
+    (tmp_path / "more").mkdir()
+    _save(tmp_path / "more" / "square.png", _gradient(8, 8))
+    files = [str(tmp_path / "square.png"), str(tmp_path / "more" / "square.png"), str(tmp_path / "shape.jpg")]
+    assert load_user_images(files, 8).stems == ("square.png", "square.png-2", "shape")
 
 
 def test_load_user_images_errors(tmp_path):
     with pytest.raises(DataError, match=str(tmp_path)):
         load_user_images(str(tmp_path), 8)
+    with pytest.raises(DataError, match="does not exist"):
+        load_user_images(str(tmp_path / "nowhere"), 8)
     (tmp_path / "bad.jpg").write_text("nope")
-    with pytest.raises(DataError, match="bad.jpg"):
+    (tmp_path / "worse.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    with pytest.raises(DataError) as caught:
         load_user_images(str(tmp_path), 8)
+    message = str(caught.value)
+    assert f"none of the 2 file(s) in folder {tmp_path}" in message and "bad.jpg" in message and "worse.png" in message
+
+
+def test_training_lists_and_accepts_gif_but_not_formats_tensorflow_cannot_decode(tmp_path):
+    for name in ("a.gif", "b.png", "c.webp"):
+        _save(tmp_path / name, _gradient(8, 8))
+    assert [os.path.basename(p) for p in list_image_files(str(tmp_path))] == ["a.gif", "b.png"]
+    validate_image_files(list_image_files(str(tmp_path)))
+    with pytest.raises(DataError, match="format WEBP cannot be decoded by TensorFlow"):
+        validate_image_files([str(tmp_path / "c.webp")])
