@@ -25,15 +25,3 @@ def builtin_data(tmp_path_factory):
              "shapes_num_images": BUILTIN_NUM_IMAGES}
     ensure_shapes(BuiltinDataOptions(**flags))
     return flags
-
-
-@pytest.fixture(scope="session")
-def uninterrupted_default_run(builtin_data, tmp_path_factory):
-    """(result, weights) of the default system trained without interruption as the kill
-    tests train it (``procs.RESUME_RUN``), in a subprocess."""
-    sys.path.insert(0, os.path.join(ROOT, "tests", "distributed"))
-    import procs
-
-    root = tmp_path_factory.mktemp("uninterrupted")
-    result = procs.run_harness(run_dir=root / "run", out=root / "out", **builtin_data, **procs.RESUME_RUN)
-    return result[procs.DEFAULT_SYSTEM], procs.read_weights(root / "out", procs.DEFAULT_SYSTEM)

@@ -29,6 +29,7 @@ SHAPES_ATTRS = "Red_Shape,Green_Shape,Blue_Shape,Square,Large"
     (["--model=ugatit", "--image_size=32", "--load_size=20"], "--load_size=20"),
     (["--export_model_name=my model/v1"], "--export_model_name"),
     (["--mode=test"], "--test_image_dir"),
+    (["--num_iters=0"], "--num_iters=0 must be at least 1"),
 ])
 def test_configuration_mistakes_exit_2_naming_the_flag_and_touch_nothing(cli, tmp_path, argv, named):
     code, _, err = cli(*argv)
@@ -43,6 +44,13 @@ def test_summary_prints_the_official_parameter_counts(cli):
     assert code == 0, err
     assert "generator: 8,430,528 parameters" in out
     assert "discriminator: 44,762,048 parameters" in out
+
+
+def test_summary_says_which_preset_it_shows_and_takes_the_flags_given(cli):
+    code, out, err = cli("--model=cyclegan", "--mode=summary", "--image_size=256")
+    assert code == 0, err
+    assert "Built-in dataset: CPU preset for" in out and "image_size" not in out.split("CPU preset for")[1].split("(")[0]
+    assert "generator_a2b: " in out
 
 
 @pytest.fixture(scope="module")

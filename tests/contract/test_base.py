@@ -1,6 +1,6 @@
 """The helpers of ``GANSystem`` that coming systems rely on, on one device (their
 replica invariance is tested with two logical CPUs in
-``tests/distributed/test_mirrored_equivalence.py``)."""
+``tests/distributed/test_replica_equivalence.py``)."""
 
 import types
 

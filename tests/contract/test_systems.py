@@ -57,24 +57,6 @@ def test_build_networks_and_optimizers(tiny):
     assert set(system.learning_rates(0)) == set(system.optimizers)
 
 
-def test_every_step_runs_with_finite_named_losses(tiny):
-    spec, resolved, data = tiny
-    system = fresh_system(tiny)
-    trainer = Trainer(system, tf.distribute.get_strategy(), data.make_dataset, "unused",
-                      LoopConfig(num_iters=ITERATIONS, show_progress=False), is_chief=False)
-    batches = iter(data.make_dataset(0))
-    seen, logs = set(), {}
-    for iteration in range(ITERATIONS):
-        names = system.steps_for(iteration)
-        seen.update(names)
-        logs.update({k: float(v) for k, v in trainer.train_step(next(batches), iteration, names).items()})
-    assert seen == {name for i in range(ITERATIONS) for name in system.steps_for(i)}
-    assert all(np.isfinite(v) for v in logs.values()), logs
-    # One naming convention: D/... and G/... (with a dataset prefix in joint training).
-    assert all(name.split("/")[-2] in ("D", "G") for name in logs), sorted(logs)
-    assert set(system.progress_logs) <= set(logs), (system.progress_logs, sorted(logs))
-
-
 def check_columns(columns, rows, size):
     assert columns
     names = [column.name for column in columns]
@@ -133,25 +115,46 @@ def weights_and_state(system):
 
 
 def train(tiny, run_dir, num_iters, save_every):
+    """(system, trainer, logs) of the tiny system trained by the shared loop."""
     system = fresh_system(tiny)
     trainer = Trainer(system, tf.distribute.get_strategy(), tiny[2].make_dataset, str(run_dir),
                       LoopConfig(num_iters=num_iters, log_step=1, model_save_step=save_every, show_progress=False))
-    trainer.run()
-    return system, trainer
+    logs = trainer.run()
+    return system, trainer, logs
 
 
-def test_checkpoint_round_trip_and_resume_equals_an_uninterrupted_run(tiny, tmp_path):
+@pytest.fixture(scope="module")
+def straight(tiny, tmp_path_factory):
+    """An uninterrupted run of ``ITERATIONS``, checkpointed half-way and at the end:
+    (run folder, system, latest value of every logged loss)."""
+    run_dir = tmp_path_factory.mktemp("straight")
+    system, _, logs = train(tiny, run_dir, ITERATIONS, ITERATIONS // 2)
+    return run_dir, system, logs
+
+
+def test_every_step_runs_with_finite_named_losses(tiny, straight):
+    _, system, logs = straight
+    steps = {name for i in range(ITERATIONS) for name in system.steps_for(i)}
+    assert steps and all(callable(getattr(system, name)) for name in steps)
+    assert logs and all(np.isfinite(v) for v in logs.values()), logs
+    # One naming convention: D/... and G/... (with a dataset prefix in joint training).
+    assert all(name.split("/")[-2] in ("D", "G") for name in logs), sorted(logs)
+    assert set(system.progress_logs) <= set(logs), (system.progress_logs, sorted(logs))
+    assert {name.split("/")[-2] for name in logs} == {"D", "G"}, "both sides trained"
+
+
+def test_checkpoint_round_trip_and_resume_equals_an_uninterrupted_run(tiny, straight, tmp_path):
     """Networks, optimizer slots, the iteration and ``checkpoint_state`` all survive; the
     learning-rate schedule resumes at its position. The resumed run starts from the
     uninterrupted run's half-way checkpoint (a copy of its folder whose index names it)."""
+    run_dir, expected_system, _ = straight
     half = ITERATIONS // 2
-    straight, _ = train(tiny, tmp_path / "straight", ITERATIONS, half)
-    shutil.copytree(tmp_path / "straight", tmp_path / "resumed")
+    shutil.copytree(run_dir, tmp_path / "resumed")
     index = f'model_checkpoint_path: "ckpt-{half}"\nall_model_checkpoint_paths: "ckpt-{half}"\n'
     (tmp_path / "resumed" / "checkpoints" / "checkpoint").write_text(index)
-    resumed, trainer = train(tiny, tmp_path / "resumed", ITERATIONS, half)
+    resumed, trainer, _ = train(tiny, tmp_path / "resumed", ITERATIONS, half)
     assert trainer.start == half
-    expected, got = weights_and_state(straight), weights_and_state(resumed)
+    expected, got = weights_and_state(expected_system), weights_and_state(resumed)
     assert len(expected) == len(got)
     for a, b in zip(expected, got):
         np.testing.assert_allclose(b, a, atol=1e-6)

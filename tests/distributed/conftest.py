@@ -1,4 +1,4 @@
-"""Fixtures shared by the batch-split comparisons: one single-device run of every system."""
+"""Session runs the distributed and fault-tolerance tests compare against."""
 
 import os
 import sys
@@ -16,3 +16,12 @@ def single_device_run(builtin_data, tmp_path_factory):
     results = procs.run_harness(systems=procs.ALL_SYSTEMS, run_dir=root / "run", out=root / "out",
                                 extra_env=procs.SPLIT_COMPARISON_ENV, **builtin_data, **procs.SPLIT_RUN)
     return results, root / "out"
+
+
+@pytest.fixture(scope="session")
+def uninterrupted_default_run(builtin_data, tmp_path_factory):
+    """(result, weights) of the default system trained without interruption as the kill
+    tests train it (``procs.RESUME_RUN``), in a subprocess."""
+    root = tmp_path_factory.mktemp("uninterrupted")
+    result = procs.run_harness(run_dir=root / "run", out=root / "out", **builtin_data, **procs.RESUME_RUN)
+    return result[procs.DEFAULT_SYSTEM], procs.read_weights(root / "out", procs.DEFAULT_SYSTEM)

@@ -27,9 +27,9 @@ RESUME_TOLERANCE = 1e-3
 # with 4) run on TensorFlow's Eigen kernels: oneDNN picks kernels by batch size, and on an
 # AVX-512/AMX Xeon that alone put two logical CPU replicas 6e-5 to 3e-4 away from one device
 # after 4 SGD iterations, the size of the bugs these tests catch (see
-# test_mirrored_equivalence for the measure and tolerance they use).
+# test_replica_equivalence for the measure and tolerance they use).
 SPLIT_COMPARISON_ENV = {"TF_ENABLE_ONEDNN_OPTS": "0"}
-# Two iterations of plain SGD from He-scale kernels, global batch 8 (see test_mirrored_equivalence).
+# Two iterations of plain SGD from He-scale kernels, global batch 8 (see test_replica_equivalence).
 SPLIT_RUN = dict(num_iters=2, optimizer="sgd", lr=1e-3, he_init=True, global_batch_size=8)
 ALL_SYSTEMS = ",".join(REGISTRY)
 # Bound of ``relative_update_difference`` between a split run and one device. Measured on an

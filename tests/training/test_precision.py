@@ -15,10 +15,9 @@ import procs  # noqa: E402
 CASES = {
     # Each system without and with XLA, in one process.
     "mixed_float16": dict(mixed_precision="mixed_float16", jit="off,on"),
-    "mixed_bfloat16": dict(mixed_precision="mixed_bfloat16"),
     # XLA cannot reach logical CPU devices other than CPU:0, so --jit_compile is ignored for
-    # mirrored runs on CPU (Trainer._jit_mode): this case covers mirrored + float16 only.
-    "mirrored_mixed_float16": dict(mixed_precision="mixed_float16", strategy="mirrored", num_cpu_devices=2),
+    # mirrored runs on CPU (Trainer._jit_mode): this case covers mirrored + bfloat16.
+    "mirrored_mixed_bfloat16": dict(mixed_precision="mixed_bfloat16", strategy="mirrored", num_cpu_devices=2),
 }
 
 

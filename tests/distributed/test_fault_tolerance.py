@@ -15,10 +15,10 @@ import sys
 import time
 
 import numpy as np
-import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "distributed"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import procs  # noqa: E402
+import workers  # noqa: E402
 
 SYSTEM = procs.DEFAULT_SYSTEM
 RUN = procs.RESUME_RUN
@@ -90,8 +90,39 @@ def test_nonfinite_loss_stops_run_and_keeps_last_good_checkpoint(tmp_path, built
         value = reader.get_tensor(name)
         if isinstance(value, np.ndarray) and value.dtype.kind == "f":
             assert np.all(np.isfinite(value)), name
-    # The next run resumes from the last good checkpoint (and fails again at the same
-    # iteration, since the poisoned batch is part of the data).
-    again = procs.run_harness(run_dir=tmp_path / "run", out=out, nan_at=5, expect_rc=3, **builtin_data,
-                              **RUN)[SYSTEM]
-    assert again["resumed_from"].endswith("ckpt-4")
+
+
+def test_kill_one_worker_then_restart_all_resumes(tmp_path, builtin_data, uninterrupted_default_run):
+    """A worker dies (kill -9); the job is restarted (all workers, same command, shared
+    run folder) and resumes from the chief's last checkpoint to the uninterrupted result
+    (of one device: two workers compute what one device computes)."""
+    shared, killed = tmp_path / "shared", tmp_path / "killed"
+    killed.mkdir()
+    running = workers.start_workers(killed, builtin_data, shared_run_dir=shared, throttle=0.4, **procs.RESUME_RUN)
+    try:
+        deadline = time.time() + workers.WAIT
+        while latest_number(shared / procs.DEFAULT_SYSTEM) < 4:
+            if any(w.poll() is not None for w in running) and workers.lost_port_race(killed):
+                workers.stop(running)
+                running = workers.start_workers(killed, builtin_data, shared_run_dir=shared, throttle=0.4,
+                                                **procs.RESUME_RUN)
+            assert all(w.poll() is None for w in running), (killed / "worker0.log").read_text()[-3000:]
+            assert time.time() < deadline, f"no checkpoint 4 within {workers.WAIT} s"
+            time.sleep(0.05)
+        running[1].send_signal(signal.SIGKILL)
+        running[1].wait(30)
+        running[0].send_signal(signal.SIGKILL)  # the job scheduler restarts the whole job
+        running[0].wait(30)
+    finally:
+        workers.stop(running)
+
+    restart = tmp_path / "restart"
+    restart.mkdir()
+    codes, logs = workers.run_workers(restart, builtin_data, shared_run_dir=shared, **procs.RESUME_RUN)
+    assert codes == [0, 0], "\n".join(log[-3000:] for log in logs)
+    results = [procs.read_result(restart / "out", procs.DEFAULT_SYSTEM, task) for task in (0, 1)]
+    assert all(r["resumed_from"] and "ckpt-" in r["resumed_from"] for r in results)
+    assert results[0]["digest"] == results[1]["digest"]
+    _, expected = uninterrupted_default_run
+    difference = procs.max_abs_diff(procs.read_weights(restart / "out", procs.DEFAULT_SYSTEM), expected)
+    assert difference <= procs.RESUME_TOLERANCE, difference

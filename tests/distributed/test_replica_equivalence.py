@@ -1,4 +1,5 @@
-"""Same maths at any replica count, for every registered system.
+"""Same maths at any replica count, for every registered system: one device, two mirrored
+logical CPUs, two MultiWorkerMirroredStrategy worker processes.
 
 Each system's tiny preset is trained for two iterations with plain SGD (Adam's update is
 nearly invariant to the gradient's scale and would hide a loss divided by the local instead
@@ -19,6 +20,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import procs  # noqa: E402
+import workers  # noqa: E402
 
 from stargan_tf.models.registry import REGISTRY  # noqa: E402
 
@@ -36,6 +38,24 @@ def test_two_replicas_train_like_one_device(single_device_run, mirrored_run, sys
     (single, single_out), (mirrored, mirrored_out) = single_device_run, mirrored_run
     assert single[system]["replicas"] == 1 and mirrored[system]["replicas"] == 2
     procs.assert_same_training(system, single_out, mirrored_out, single[system]["logs"], mirrored[system]["logs"])
+
+
+def test_two_workers_agree_with_each_other_and_with_one_device(tmp_path, builtin_data, single_device_run):
+    """Each worker has its own run folder (as on two machines without shared storage): the
+    non-chief writes nothing there while taking part in every collective, saves included."""
+    codes, logs = workers.run_workers(tmp_path, builtin_data, extra_env=procs.SPLIT_COMPARISON_ENV,
+                              systems=procs.ALL_SYSTEMS, model_save_step=1, sample_step=1, **procs.SPLIT_RUN)
+    assert codes == [0, 0], "\n".join(log[-3000:] for log in logs)
+    single, single_out = single_device_run
+    for system in procs.ALL_SYSTEMS.split(","):
+        chief, other = (procs.read_result(tmp_path / "out", system, task) for task in (0, 1))
+        assert chief["chief"] and not other["chief"] and chief["replicas"] == 2
+        assert chief["digest"] == other["digest"], f"{system}: workers ended with different weights"
+        assert sorted(os.listdir(tmp_path / "run0" / system)) == ["checkpoints", "logs", "samples"]
+        assert sorted(os.listdir(tmp_path / "run0" / system / "checkpoints"))[-1].startswith("ckpt-2")
+        procs.assert_same_training(system, single_out, tmp_path / "out", single[system]["logs"], chief["logs"])
+    assert not os.path.exists(tmp_path / "run1") or not any(os.listdir(tmp_path / "run1" / s)
+                                                             for s in os.listdir(tmp_path / "run1"))
 
 
 PROBE = r"""
