@@ -97,10 +97,15 @@ def test_a_checkpoint_of_another_architecture_is_reported(cli, trained_run, tmp_
     assert code == 2 and "does not fit" in err
 
 
+def one_photo(folder, shape):
+    """``folder`` holding one black PNG ``x.png`` of ``shape``."""
+    folder.mkdir()
+    Image.fromarray(np.zeros(shape, np.uint8)).save(folder / "x.png")
+    return folder
+
+
 def test_test_mode_refuses_unknown_targets_and_empty_folders(cli, trained_run, tmp_path):
-    images = tmp_path / "mine"
-    images.mkdir()
-    Image.fromarray(np.zeros((20, 20, 3), np.uint8)).save(images / "x.png")
+    images = one_photo(tmp_path / "mine", (20, 20, 3))
     code, _, err = cli(*TINY_STARGAN, "--mode=test", f"--run_dir={trained_run}", f"--test_image_dir={images}",
                        "--target_attrs=Purple_Shape")
     assert code == 2 and "Purple_Shape" in err and "--target_attrs" in err
@@ -110,9 +115,7 @@ def test_test_mode_refuses_unknown_targets_and_empty_folders(cli, trained_run, t
 
 
 def test_test_mode_target_attrs_selects_targets(cli, trained_run, tmp_path):
-    images = tmp_path / "mine"
-    images.mkdir()
-    Image.fromarray(np.zeros((20, 30, 3), np.uint8)).save(images / "x.png")
+    images = one_photo(tmp_path / "mine", (20, 30, 3))
     code, _, err = cli(*TINY_STARGAN, "--mode=test", f"--run_dir={trained_run}", f"--test_image_dir={images}",
                        f"--result_dir={tmp_path / 'out'}", "--target_attrs=Blue_Shape")
     assert code == 0, err
