@@ -136,7 +136,8 @@ def test(run):
 def _translate_folder(run, system):
     from stargan_tf.models.base import INPUT
     from stargan_tf.pipelines import load_user_images
-    from stargan_tf.training.samples import grid, save_png, to_uint8
+    from stargan_tf.export.images import to_pixels
+    from stargan_tf.training.samples import grid, save_png
 
     photos = load_user_images(run.flags.test_image_dir, run.config.image_size)
     result_dir = run.flags.result_dir or os.path.join(run.run_dir, "results")
@@ -148,7 +149,7 @@ def _translate_folder(run, system):
                 if column.role != INPUT:
                     suffix = column.row_names[offset] if column.row_names else column.name
                     path = os.path.join(result_dir, f"{stem}_{suffix}.png")
-                    written.append(save_png(to_uint8(column.images[offset]), path))
+                    written.append(save_png(to_pixels(column.images[offset]), path))
         save_png(grid(columns), os.path.join(result_dir, f"grid-{start // TEST_BATCH + 1:03d}.png"))
     print(f"Wrote {len(written)} images for {len(photos.stems)} inputs and their grids to {result_dir}")
     if photos.skipped:

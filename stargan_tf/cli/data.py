@@ -113,15 +113,16 @@ def labeled_data(config, options, validation_cache_dir):
                 validation_cache_file=os.path.join(validation_cache_dir, f"rafd-{split}.json"), **common)
         return LabeledSource("rafd", read)
 
-    celeba_source = functools.partial(celeba, options.celeba_image_dir, options.attr_path, options.celeba_crop_size)
-    rafd_source = functools.partial(rafd, options.rafd_image_dir, options.rafd_crop_size)
     if options.dataset == "shapes":
         root = ensure_shapes(options)
         sources = [celeba(os.path.join(root, "celeba", "images"), os.path.join(root, "celeba", "list_attr_celeba.txt"),
                           SHAPES_IMAGE_SIZE)]
     else:
-        sources = {"CelebA": lambda: [celeba_source()], "RaFD": lambda: [rafd_source()],
-                   "Both": lambda: [celeba_source(), rafd_source()]}[options.dataset]()
+        sources = []
+        if options.dataset in ("CelebA", "Both"):
+            sources.append(celeba(options.celeba_image_dir, options.attr_path, options.celeba_crop_size))
+        if options.dataset in ("RaFD", "Both"):
+            sources.append(rafd(options.rafd_image_dir, options.rafd_crop_size))
     # Reading the train split validates every file before any step runs.
     label_spaces = [s.read("train", 0, config.batch_size).label_space for s in sources]
     return LabeledData(options.dataset.lower(), sources, label_spaces, config.batch_size)

@@ -72,8 +72,8 @@ class GANSystem(keras.Model):
         raise NotImplementedError
 
     def build_networks(self):
-        """Create every network's variables."""
-        raise NotImplementedError
+        """Create the variables of networks that do not hold them from construction on
+        (functional Keras models, every network so far, do: nothing to do)."""
 
     def make_optimizers(self):
         """``{name: optimizer}``, called inside the strategy scope; the optimizers must be

@@ -44,11 +44,6 @@ class TwoDomainSystem(GANSystem):
     def serving_metadata(self):
         return {}
 
-    def build_networks(self):
-        dummy = tf.zeros((1, self.config.image_size, self.config.image_size, 3))
-        for network in self.networks().values():
-            network(dummy, training=False)
-
     def _generator_variables(self):
         return self.unique_variables(*self.generators())
 

@@ -6,20 +6,15 @@ import os
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from stargan_tf.export.images import to_pixels
 from stargan_tf.training.run_dir import write_error
-
-
-def to_uint8(images):
-    """[-1, 1] float images to uint8."""
-    images = np.asarray(images, dtype=np.float32)
-    return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
 def grid(columns):
     """Tile ``[Column]`` (images [B,H,W,3] in [-1,1]) into one uint8 image, one row per
     example, with the column names in a white band on top (written upright when they fit the
     column, else turned to read upwards)."""
-    arrays = [to_uint8(column.images) for column in columns]
+    arrays = [to_pixels(column.images) for column in columns]
     rows = [np.concatenate([column[i] for column in arrays], axis=1) for i in range(arrays[0].shape[0])]
     header = column_header([column.name for column in columns], arrays[0].shape[2])
     return np.concatenate([header] + rows, axis=0)

@@ -28,5 +28,16 @@ def logs_of(step, batch, iteration=0):
     return {name: float(value) for name, value in step(batch, tf.constant(iteration, tf.int64)).items()}
 
 
+def assert_constant_for_half_then_linear_to_zero(system, iterations=10):
+    """TwoDomainSystem's schedule (both official codes): lr constant for the first half of
+    ``num_iters``, then linear to 0; one rate for generators and discriminators."""
+    rates = [system.learning_rates(i) for i in range(iterations + 1)]
+    generator = [r["generator"] for r in rates]
+    half = iterations // 2
+    assert generator[:half + 1] == [system.config.lr] * (half + 1) and generator[iterations] == 0.0
+    assert np.all(np.diff(generator[half:]) < 0)
+    assert [r["discriminator"] for r in rates] == generator
+
+
 def column_layout(columns):
     return [(column.name, column.role) for column in columns]

@@ -66,9 +66,6 @@ class StarGAN(GANSystem):
     def networks(self):
         return {"generator": self.generator, "discriminator": self.discriminator}
 
-    def build_networks(self):
-        """Functional networks hold their variables from construction on."""
-
     def make_optimizers(self):
         c = self.config
         self.optimizers = {
