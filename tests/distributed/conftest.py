@@ -14,7 +14,7 @@ def single_device_run(builtin_data, tmp_path_factory):
     """(results by system, out folder) of every system on one device."""
     root = tmp_path_factory.mktemp("single-device")
     results = procs.run_harness(systems=procs.ALL_SYSTEMS, run_dir=root / "run", out=root / "out",
-                                extra_env=procs.SPLIT_COMPARISON_ENV, **builtin_data, **procs.SPLIT_RUN)
+                                **builtin_data, **procs.SPLIT_RUN)
     return results, root / "out"
 
 

@@ -46,8 +46,8 @@ def parse_args(argv=None):
     parser.add_argument("--nan_at", type=int, default=-1, help="make the batch of this iteration NaN")
     parser.add_argument("--throttle", type=float, default=0.0, help="seconds of sleep per batch")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no_remapper", action="store_true",
-                        help="turn off grappler's remapper (see procs.RESUME_FLAGS)")
+    parser.add_argument("--eigen_kernels", action="store_true",
+                        help="TensorFlow's Eigen kernels instead of oneDNN's (see procs.EIGEN_KERNELS)")
     parser.add_argument("--he_init", action="store_true",
                         help="re-draw every conv kernel from N(0, 2 / fan_in) (see reinitialise_kernels)")
     return parser.parse_args(argv)
@@ -200,15 +200,14 @@ def train_one(name, args, strategy, chief, task, jit):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.eigen_kernels:  # read once, when TensorFlow loads
+        os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
     from stargan_tf.training.strategy import split_cpu
 
     split_cpu(args.num_cpu_devices)
 
     import keras
-    import tensorflow as tf
 
-    if args.no_remapper:
-        tf.config.optimizer.set_experimental_options({"remapping": False})
     if args.mixed_precision != "none":
         keras.mixed_precision.set_global_policy(args.mixed_precision)
 

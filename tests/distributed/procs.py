@@ -10,27 +10,27 @@ import numpy as np
 
 from stargan_tf.models.registry import REGISTRY
 
+# Every comparison between runs trains on TensorFlow's Eigen kernels. oneDNN's are not
+# reproducible between processes: 12 processes training the same tiny StarGAN run (4 at a
+# time on a 2-core AMD EPYC) gave 3 different final weights, the first difference a 0.15%
+# change of the gradient penalty at iteration 2 with every other loss bit-equal; on Eigen's
+# kernels 16 of 16 were bit-equal. oneDNN also picks kernels by batch size: on an
+# AVX-512/AMX Xeon that alone put two logical CPU replicas 6e-5 to 3e-4 away from one device
+# after 4 SGD iterations, the size of the bugs the split tests catch.
+EIGEN_KERNELS = dict(eigen_kernels=True)
+
 # Kill/resume tests: the resumed run's weights and optimizer slots vs an uninterrupted run's.
-# In CI about one process in ten computed a different gradient penalty at one iteration (10%
-# off, everything else bit-equal); runs with grappler's remapper turned off match the usual
-# result exactly, so the kill tests run without it. They train with SGD + momentum 0.9 rather
-# than Adam (with Adam, a 1e-7 perturbation moves the slots more than a lost-slot bug moves
-# the weights) and a learning rate decaying to 0, so a resume that lost the step counter, the
-# slots or the schedule position does not reproduce the uninterrupted run. Measured on the
-# default system's tiny preset over 10 iterations: weights scaled by (1 + 1e-7) at the start
-# end 4.2e-5 away, a resume at iteration 6 that zeroes the momentum slots 5.6e-2, a correct
-# resume 0.
-RESUME_FLAGS = dict(optimizer="momentum", lr=0.01, no_remapper=True)
+# They train with SGD + momentum 0.9 rather than Adam (with Adam, a 1e-7 perturbation moves
+# the slots more than a lost-slot bug moves the weights) and a learning rate decaying to 0,
+# so a resume that lost the step counter, the slots or the schedule position does not
+# reproduce the uninterrupted run. Measured on the default system's tiny preset over 10
+# iterations: weights scaled by (1 + 1e-7) at the start end 4.2e-5 away, a resume at
+# iteration 6 that zeroes the momentum slots 5.6e-2, a correct resume 0.
+RESUME_FLAGS = dict(optimizer="momentum", lr=0.01, **EIGEN_KERNELS)
 RESUME_TOLERANCE = 1e-3
 
-# Comparisons between batch splits (one device with 8 examples vs two replicas or workers
-# with 4) run on TensorFlow's Eigen kernels: oneDNN picks kernels by batch size, and on an
-# AVX-512/AMX Xeon that alone put two logical CPU replicas 6e-5 to 3e-4 away from one device
-# after 4 SGD iterations, the size of the bugs these tests catch (see
-# test_replica_equivalence for the measure and tolerance they use).
-SPLIT_COMPARISON_ENV = {"TF_ENABLE_ONEDNN_OPTS": "0"}
 # Two iterations of plain SGD from He-scale kernels, global batch 8 (see test_replica_equivalence).
-SPLIT_RUN = dict(num_iters=2, optimizer="sgd", lr=1e-3, he_init=True, global_batch_size=8)
+SPLIT_RUN = dict(num_iters=2, optimizer="sgd", lr=1e-3, he_init=True, global_batch_size=8, **EIGEN_KERNELS)
 ALL_SYSTEMS = ",".join(REGISTRY)
 # Bound of ``relative_update_difference`` between a split run and one device. Measured on an
 # AMD EPYC (AVX-512) with oneDNN's and with Eigen's kernels: at most 1.5e-5 without bugs; with

@@ -29,7 +29,7 @@ from stargan_tf.models.registry import REGISTRY  # noqa: E402
 def mirrored_run(builtin_data, tmp_path_factory):
     root = tmp_path_factory.mktemp("mirrored")
     results = procs.run_harness(systems=procs.ALL_SYSTEMS, strategy="mirrored", num_cpu_devices=2, run_dir=root / "run",
-                                out=root / "out", extra_env=procs.SPLIT_COMPARISON_ENV, **builtin_data, **procs.SPLIT_RUN)
+                                out=root / "out", **builtin_data, **procs.SPLIT_RUN)
     return results, root / "out"
 
 
@@ -43,8 +43,8 @@ def test_two_replicas_train_like_one_device(single_device_run, mirrored_run, sys
 def test_two_workers_agree_with_each_other_and_with_one_device(tmp_path, builtin_data, single_device_run):
     """Each worker has its own run folder (as on two machines without shared storage): the
     non-chief writes nothing there while taking part in every collective, saves included."""
-    codes, logs = workers.run_workers(tmp_path, builtin_data, extra_env=procs.SPLIT_COMPARISON_ENV,
-                              systems=procs.ALL_SYSTEMS, model_save_step=1, sample_step=1, **procs.SPLIT_RUN)
+    codes, logs = workers.run_workers(tmp_path, builtin_data, systems=procs.ALL_SYSTEMS, model_save_step=1,
+                                      sample_step=1, **procs.SPLIT_RUN)
     assert codes == [0, 0], "\n".join(log[-3000:] for log in logs)
     single, single_out = single_device_run
     for system in procs.ALL_SYSTEMS.split(","):
