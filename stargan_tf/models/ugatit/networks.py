@@ -1,7 +1,8 @@
 """U-GAT-IT's networks, layer by layer as the official PyTorch code (``znxlwm/UGATIT-pytorch``),
 so the parameter counts equal SPEC.md: G full 278,959,808, G light 10,589,888 (256 px, ch 64,
 4 residual blocks), D global (7 layers) 53,130,176, D local (5 layers) 3,290,560 (trainable
-weights; ``keras.layers.SpectralNormalization`` adds one non-trainable ``u`` per conv)."""
+weights; spectral normalisation adds non-trainable ``u`` and ``v`` vectors per conv, as
+PyTorch's buffers)."""
 
 import keras
 from keras import layers
@@ -11,6 +12,7 @@ from stargan_tf.layers.attention import CAMAttention
 from stargan_tf.layers.blocks import conv_block, instance_norm, residual_block
 from stargan_tf.layers.initializers import torch_default
 from stargan_tf.layers.padding import ReflectionPadding2D
+from stargan_tf.layers.spectral import SpectralConv2D
 from stargan_tf.layers.upsampling import NearestUpsampling2D
 
 
@@ -71,13 +73,11 @@ def ugatit_discriminator(image_size=256, ch=64, n_layers=7, channels=3, name="di
     """U-GAT-IT's multi-scale PatchGAN discriminator with CAM (PT ``Discriminator``).
 
     ``n_layers`` 7 is the global D (286x286 receptive field, 6x6 patch logits at 256 px),
-    5 the local D (70x70, 30x30 logits). Every 4x4 conv is spectrally normalised
-    (``keras.layers.SpectralNormalization``) after a reflection pad of 1; the CAM
-    classifiers are spectrally normalised, its 1x1 fusion conv is not.
-
-    Note on spectral norm: Keras' wrapper overwrites the kernel with W / sigma(W) on every
-    training-mode call and back-propagates to that stored kernel, whereas PyTorch keeps
-    ``weight_orig`` and differentiates through sigma. Parameter counts are equal.
+    5 the local D (70x70, 30x30 logits). Every 4x4 conv is spectrally normalised as in
+    PyTorch's ``spectral_norm`` (``SpectralConv2D``: the trainable kernel is PyTorch's
+    ``weight_orig``, the gradient flows through sigma, u and v are checkpointed state) after
+    a reflection pad of 1; the CAM classifiers are spectrally normalised, its 1x1 fusion
+    conv is not.
 
     Returns:
         a functional ``keras.Model``: image -> ``(patch_logit [B, P, P, 1], cam_logit [B, 2],
@@ -87,9 +87,8 @@ def ugatit_discriminator(image_size=256, ch=64, n_layers=7, channels=3, name="di
 
     def sn_conv(x, filters, strides, use_bias, conv_name):
         x = ReflectionPadding2D(1)(x)
-        conv = layers.Conv2D(filters, 4, strides=strides, padding="valid", use_bias=use_bias,
-                             kernel_initializer=torch_default())
-        return layers.SpectralNormalization(conv, name=conv_name)(x)
+        return SpectralConv2D(filters, 4, strides=strides, use_bias=use_bias, kernel_initializer=torch_default(),
+                              name=conv_name)(x)
 
     x = layers.LeakyReLU(0.2)(sn_conv(inputs, ch, 2, True, "conv0"))
     filters = ch
