@@ -140,20 +140,24 @@ def test_image_pool_is_checkpointed(tmp_path):
     assert int(restored.count.numpy()) == 2
 
 
-def test_discriminator_step_fills_each_pool_with_the_fakes_of_its_domain():
+def test_discriminator_sees_the_pool_answer_to_the_fakes_of_the_same_iteration():
+    """As the official ``optimize_parameters``: D trains on the fakes of the G update's forward
+    pass (made before that update), through the pool, not on fakes regenerated after it."""
     system = built_system(CycleGAN, TINY)
     assert system.checkpoint_state() == {"pool_a": system.pool_a, "pool_b": system.pool_b}
     batch = random_batch(SIZE)
     fake_b = system.generator_a2b(batch["image_a"]).numpy()
     fake_a = system.generator_b2a(batch["image_b"]).numpy()
-    logs_of(system.discriminator_step, batch, iteration=0)
+    logs_of(system.train_step, batch, iteration=0)
     assert int(system.pool_a.count.numpy()) == 2 and int(system.pool_b.count.numpy()) == 2
     np.testing.assert_allclose(system.pool_a.images.numpy()[:2], fake_a, atol=1e-6)
     np.testing.assert_allclose(system.pool_b.images.numpy()[:2], fake_b, atol=1e-6)
-    # The D step leaves the generators alone: the next fakes are the same; the third fills the pool.
-    logs_of(system.discriminator_step, batch, iteration=1)
-    assert int(system.pool_a.count.numpy()) == 3 and int(system.pool_b.count.numpy()) == 3
-    np.testing.assert_allclose(system.pool_b.images.numpy()[2], fake_b[0], atol=1e-6)
+    # The G update moved the generators: the next iteration's fakes are new ones.
+    next_fake_b = system.generator_a2b(batch["image_a"]).numpy()
+    assert np.abs(next_fake_b - fake_b).max() > 1e-3
+    logs_of(system.train_step, batch, iteration=1)
+    assert int(system.pool_b.count.numpy()) == 3
+    np.testing.assert_allclose(system.pool_b.images.numpy()[2], next_fake_b[0], atol=1e-6)
 
 
 # ---- objective -------------------------------------------------------------------------------
@@ -176,19 +180,18 @@ def test_losses_are_the_papers_terms(lambda_identity):
     a, b = batch["image_a"], batch["image_b"]
     g_ab, g_ba, d_a, d_b = system.generator_a2b, system.generator_b2a, system.disc_a, system.disc_b
 
-    expected_a = 0.5 * (lsgan(d_a(a), 1.0) + lsgan(d_a(g_ba(b)), 0.0))
-    expected_b = 0.5 * (lsgan(d_b(b), 1.0) + lsgan(d_b(g_ab(a)), 0.0))
-    logs = logs_of(system.discriminator_step, batch)
-    np.testing.assert_allclose([logs["D/loss_a"], logs["D/loss_b"], logs["D/loss"]],
-                               [expected_a, expected_b, expected_a + expected_b], rtol=1e-5)
-
+    # One train step: the G update, then the D update; D's fakes are G's outputs before its
+    # update and D is unchanged until then, so every term follows from the initial weights.
     expected = {
+        "D/loss_a": 0.5 * (lsgan(d_a(a), 1.0) + lsgan(d_a(g_ba(b)), 0.0)),
+        "D/loss_b": 0.5 * (lsgan(d_b(b), 1.0) + lsgan(d_b(g_ab(a)), 0.0)),
         "G/loss_adv": lsgan(d_b(g_ab(a)), 1.0) + lsgan(d_a(g_ba(b)), 1.0),
         "G/loss_cycle": mean_abs(g_ba(g_ab(a)), a) + mean_abs(g_ab(g_ba(b)), b),
     }
+    expected["D/loss"] = expected["D/loss_a"] + expected["D/loss_b"]
     if lambda_identity:
         expected["G/loss_identity"] = mean_abs(g_ba(a), a) + mean_abs(g_ab(b), b)
-    logs = logs_of(system.generator_step, batch)
+    logs = logs_of(system.train_step, batch)
     assert set(logs) == set(expected) | {"G/loss"}
     for name, value in expected.items():
         np.testing.assert_allclose(logs[name], value, rtol=1e-5, err_msg=name)

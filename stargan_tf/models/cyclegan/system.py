@@ -18,9 +18,9 @@ class CycleGAN(TwoDomainSystem):
     D step: 0.5 * (LSGAN(D(real) -> 1) + LSGAN(D(pooled fake) -> 0)) per discriminator, the
             fakes drawn through a 50-image history pool (Shrivastava et al. 2017).
 
-    Order per iteration as in the official code: G step, then D step. The D step generates
-    its fakes again with the just-updated generators (the official code reuses the fakes of
-    the G step's forward pass, made before that update); one extra G forward per direction.
+    One replica step per iteration, ordered as the official ``optimize_parameters``: the G
+    update, then the D update on the fakes of that same forward pass (made before the G
+    update), through the pools.
 
     Args:
         config: ``CycleGANConfig``.
@@ -50,7 +50,7 @@ class CycleGAN(TwoDomainSystem):
         return {"pool_a": self.pool_a, "pool_b": self.pool_b}
 
     def steps_for(self, iteration):
-        return ("generator_step", "discriminator_step")
+        return ("train_step",)
 
     def decay_start(self):
         return self.config.num_iters // 2
@@ -59,7 +59,15 @@ class CycleGAN(TwoDomainSystem):
         return {"n_res": self.config.n_res, "ch": self.config.ch}
 
     # ---- step functions ----------------------------------------------------------------
-    def generator_step(self, batch, iteration):
+    def train_step(self, batch, iteration):
+        """The G update, then the D update on the fakes G made in it."""
+        logs, fake_a, fake_b = self.generator_update(batch)
+        logs.update(self.discriminator_update(batch, fake_a, fake_b, iteration))
+        return logs
+
+    def generator_update(self, batch):
+        """Update both generators; return their logs and the fakes (domain A, domain B) of
+        this forward pass."""
         c = self.config
         real_a, real_b = batch["image_a"], batch["image_b"]
         g_ab, g_ba = self.generator_a2b, self.generator_b2a
@@ -83,12 +91,12 @@ class CycleGAN(TwoDomainSystem):
             scaled = optimizer.scale_loss(g_loss)
         self.update(optimizer, tape, scaled, variables)
         logs["G/loss"] = g_loss
-        return logs
+        return logs, tf.stop_gradient(fake_a), tf.stop_gradient(fake_b)
 
-    def discriminator_step(self, batch, iteration):
+    def discriminator_update(self, batch, fake_a, fake_b, iteration):
+        """Update both discriminators on real images and the pools' answers to ``fake_a`` /
+        ``fake_b``."""
         real_a, real_b = batch["image_a"], batch["image_b"]
-        fake_b = tf.stop_gradient(self.generator_a2b(real_a, training=True))
-        fake_a = tf.stop_gradient(self.generator_b2a(real_b, training=True))
         fake_a = self.pool_a.query(fake_a, self.global_uniform(iteration, salt=1, shape=(2,)))
         fake_b = self.pool_b.query(fake_b, self.global_uniform(iteration, salt=2, shape=(2,)))
         optimizer = self.optimizers["discriminator"]
@@ -110,5 +118,5 @@ class CycleGAN(TwoDomainSystem):
 
     def direction_columns(self, name, real, forward, backward):
         """The translation and its cycle reconstruction."""
-        fake = forward(real, training=False)
-        return [Column(name, fake, OUTPUT), Column(f"{name}2{name[0]}", backward(fake, training=False), VISUAL)]
+        fake = self.infer(forward, real)
+        return [Column(name, fake, OUTPUT), Column(f"{name}2{name[0]}", self.infer(backward, fake), VISUAL)]
