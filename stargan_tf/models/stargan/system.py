@@ -115,7 +115,7 @@ class StarGAN(GANSystem):
         image = tf.convert_to_tensor(batch["image"], tf.float32)
         columns = [Column("input", image, INPUT)]
         for name, target, row_names in batch["targets"]:
-            translated = self.generator((image, tf.convert_to_tensor(target, tf.float32)))
+            translated = self.infer(self.generator, (image, tf.convert_to_tensor(target, tf.float32)))
             columns.append(Column(name, translated, OUTPUT, row_names))
         return columns
 
@@ -178,7 +178,7 @@ class StarGAN(GANSystem):
     def estimate_labels(self, images, dataset_index=0):
         """D's auxiliary classifier's guess at the domain labels of real images: the source
         labels test mode uses for the user's own photos, which come without attributes."""
-        _, cls_logits = self.discriminator(tf.convert_to_tensor(images, tf.float32))
+        _, cls_logits = self.infer(self.discriminator, tf.convert_to_tensor(images, tf.float32))
         logits = self._classification_logits(cls_logits, dataset_index)
         if self.datasets[dataset_index].space.single_label:
             return tf.one_hot(tf.argmax(logits, axis=1), self.datasets[dataset_index].space.size)

@@ -152,15 +152,15 @@ class UGATIT(TwoDomainSystem):
         """The translation, the generator's attention map, the target domain's global and
         local discriminators' attention maps on the translation, the cycle reconstruction."""
         size = self.config.image_size
-        fake, _, heatmap = forward(real, training=False)
+        fake, _, heatmap = self.infer(forward, real)
         disc_global, disc_local = ((self.disc_global_b, self.disc_local_b) if name == "A2B"
                                    else (self.disc_global_a, self.disc_local_a))
-        _, _, global_heatmap = disc_global(fake, training=False)
-        _, _, local_heatmap = disc_local(fake, training=False)
+        _, _, global_heatmap = self.infer(disc_global, fake)
+        _, _, local_heatmap = self.infer(disc_local, fake)
         return [
             Column(name, fake, OUTPUT),
             Column(f"{name}_cam", heatmap_to_rgb(normalise_heatmap(heatmap, size)), VISUAL),
             Column(f"{name}_disc_global_cam", heatmap_to_rgb(normalise_heatmap(global_heatmap, size)), VISUAL),
             Column(f"{name}_disc_local_cam", heatmap_to_rgb(normalise_heatmap(local_heatmap, size)), VISUAL),
-            Column(f"{name}2{name[0]}", backward(fake, training=False)[0], VISUAL),
+            Column(f"{name}2{name[0]}", self.infer(backward, fake)[0], VISUAL),
         ]
