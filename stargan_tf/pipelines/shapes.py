@@ -11,9 +11,12 @@ Small, instant and learnable on a CPU, it exercises every pipeline layout:
   with `trainA, trainB, testA, testB` and slightly unequal domain sizes.
 
 Everything is a pure function of `(num_images, image_size, seed)`; `write_shapes_dataset`
-records these in `shapes.json` and does nothing when they match.
+records these in `shapes.json` and does nothing when they match. `sample_shape`,
+`render_shape`, `shape_mask`, `jpeg_bytes` and `PAIRS` draw more images of the same world with
+their ground truth (the description and the mask), e.g. fresh test images.
 """
 
+import dataclasses
 import io
 import json
 import os
@@ -28,7 +31,28 @@ _MARKER = "shapes.json"
 _FORMAT_VERSION = 1
 _SUBDIRS = ("celeba", "rafd", "circle2square", "red2blue")
 _JPEG_QUALITY = 95
-_TEXTURE_RGB = (200, 200, 255)
+TEXTURE_RGB = (200, 200, 255)  # the texture of red2blue's domain B
+
+
+@dataclasses.dataclass(frozen=True)
+class Domain:
+    """One side of an unpaired pair: the `sample_shape` arguments it fixes, and whether its
+    shapes carry the stripe/dot texture."""
+
+    fixed: dict
+    textured: bool = False
+
+    def sample(self, rng, image_size):
+        """A shape description of this domain (see `sample_shape`)."""
+        return sample_shape(rng, image_size, **self.fixed)
+
+
+# The unpaired pairs as (domain A, domain B): circle2square changes the form, red2blue the
+# colour and texture.
+PAIRS = {
+    "circle2square": (Domain({"square": False}), Domain({"square": True})),
+    "red2blue": (Domain({"colour": 0}), Domain({"colour": 2}, textured=True)),
+}
 
 
 def default_shapes_root():
@@ -36,8 +60,15 @@ def default_shapes_root():
     return os.path.join(os.getcwd(), "data", "shapes")
 
 
-def _sample(rng, image_size, colour=None, square=None):
-    """Draw one shape description; `colour` (0=R, 1=G, 2=B) and `square` are random unless given."""
+def sample_shape(rng, image_size, colour=None, square=None):
+    """Draw one shape description as the dataset does; `colour` (0=R, 1=G, 2=B) and `square`
+    are random unless given.
+
+    The description is a dict: `colour`, `square`, `large`, `dark` (background class),
+    `radius` and `centre` (x, y) in pixels of `image_size`, `rgb` (the fill: the `colour`
+    channel 200-255, the others 0-40), `level` (background grey, 25-70 dark, 185-230 light),
+    `texture` (0 stripes, 1 dots, where the domain is textured) and `noise_seed`.
+    """
     colour = int(rng.integers(3)) if colour is None else colour
     square = bool(rng.integers(2)) if square is None else square
     large, dark = bool(rng.integers(2)), bool(rng.integers(2))
@@ -53,16 +84,22 @@ def _sample(rng, image_size, colour=None, square=None):
     }
 
 
-def _render(shape, image_size, textured=False):
-    """The uint8 RGB pixels of `shape` on its noisy grey background."""
-    noise = np.random.default_rng(shape["noise_seed"]).normal(0.0, 4.0, size=(image_size, image_size, 1))
-    pixels = np.repeat(np.clip(shape["level"] + noise, 0, 255), 3, axis=2).astype(np.uint8)
+def shape_mask(shape, image_size):
+    """Boolean [image_size, image_size] mask of the pixels `render_shape` paints with the shape."""
     mask_image = Image.new("L", (image_size, image_size), 0)
     (cx, cy), r = shape["centre"], shape["radius"]
     box = (cx - r, cy - r, cx + r, cy + r)
     draw = ImageDraw.Draw(mask_image)
     (draw.rectangle if shape["square"] else draw.ellipse)(box, fill=255)
-    mask = np.asarray(mask_image) > 127
+    return np.asarray(mask_image) > 127
+
+
+def render_shape(shape, image_size, textured=False):
+    """The uint8 RGB pixels of `shape` on its noisy grey background (the texture, if any,
+    in `TEXTURE_RGB`)."""
+    noise = np.random.default_rng(shape["noise_seed"]).normal(0.0, 4.0, size=(image_size, image_size, 1))
+    pixels = np.repeat(np.clip(shape["level"] + noise, 0, 255), 3, axis=2).astype(np.uint8)
+    mask = shape_mask(shape, image_size)
     pixels[mask] = shape["rgb"]
     if textured:
         rows, cols = np.mgrid[0:image_size, 0:image_size]
@@ -70,12 +107,12 @@ def _render(shape, image_size, textured=False):
             pattern = (rows + cols) % 6 < 2
         else:  # dots on a grid
             pattern = (rows % 5 < 2) & (cols % 5 < 2)
-        pixels[mask & pattern] = _TEXTURE_RGB
+        pixels[mask & pattern] = TEXTURE_RGB
     return pixels
 
 
-def _jpeg_bytes(pixels):
-    """JPEG (quality 95) encoding of uint8 RGB `pixels`."""
+def jpeg_bytes(pixels):
+    """The file bytes the dataset stores for uint8 RGB `pixels` (JPEG, quality 95)."""
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="JPEG", quality=_JPEG_QUALITY)
     return buffer.getvalue()
@@ -88,10 +125,14 @@ def _write(path, data):
         handle.write(data)
 
 
+def shape_attributes(shape):
+    """The shape's attributes as booleans in `ATTRIBUTES` order (its CelebA-style label row)."""
+    return tuple([shape["colour"] == c for c in range(3)] + [shape["square"], shape["large"], shape["dark"]])
+
+
 def _attribute_row(shape):
     """The shape's attribute values as 1/-1 in `ATTRIBUTES` order."""
-    flags = [shape["colour"] == c for c in range(3)] + [shape["square"], shape["large"], shape["dark"]]
-    return [1 if f else -1 for f in flags]
+    return [1 if f else -1 for f in shape_attributes(shape)]
 
 
 def _write_labelled(root, num_images, image_size, rng):
@@ -100,9 +141,9 @@ def _write_labelled(root, num_images, image_size, rng):
     num_train = num_images - max(1, num_images // 10)
     lines = [f"{num_images}\n", " ".join(ATTRIBUTES) + "\n"]
     for i in range(num_images):
-        shape = _sample(rng, image_size, colour=i % 3)  # Balanced colours: every class in both splits.
+        shape = sample_shape(rng, image_size, colour=i % 3)  # Balanced colours: every class in both splits.
         name = f"{i + 1:06d}.jpg"
-        data = _jpeg_bytes(_render(shape, image_size))
+        data = jpeg_bytes(render_shape(shape, image_size))
         _write(os.path.join(celeba_dir, "images", name), data)
         split = "train" if i < num_train else "test"
         _write(os.path.join(root, "rafd", split, COLOUR_NAMES[shape["colour"]], name), data)
@@ -111,21 +152,21 @@ def _write_labelled(root, num_images, image_size, rng):
         handle.writelines(lines)
 
 
-def _write_domain(folder, count, image_size, rng, make_shape, textured):
-    """Write `count` images `folder/000001.jpg...` from shapes drawn by `make_shape(rng)`."""
+def _write_domain(folder, count, image_size, rng, domain):
+    """Write `count` images `folder/000001.jpg...` of `domain` (a `Domain`)."""
     for i in range(count):
-        pixels = _render(make_shape(rng), image_size, textured)
-        _write(os.path.join(folder, f"{i + 1:06d}.jpg"), _jpeg_bytes(pixels))
+        pixels = render_shape(domain.sample(rng, image_size), image_size, domain.textured)
+        _write(os.path.join(folder, f"{i + 1:06d}.jpg"), jpeg_bytes(pixels))
 
 
-def _write_unpaired(folder, num_images, image_size, rng, make_a, make_b, textured_b):
+def _write_unpaired(folder, num_images, image_size, rng, domains):
     """An unpaired set with domain B about 10% smaller than A, each split 90/10 into train/test."""
     size_a = max(4, num_images // 2)
     size_b = size_a - max(1, size_a // 10)
-    for domain, size, make, textured in (("A", size_a, make_a, False), ("B", size_b, make_b, textured_b)):
+    for name, size, domain in (("A", size_a, domains[0]), ("B", size_b, domains[1])):
         num_test = max(1, size // 10)
-        _write_domain(os.path.join(folder, "train" + domain), size - num_test, image_size, rng, make, textured)
-        _write_domain(os.path.join(folder, "test" + domain), num_test, image_size, rng, make, textured)
+        _write_domain(os.path.join(folder, "train" + name), size - num_test, image_size, rng, domain)
+        _write_domain(os.path.join(folder, "test" + name), num_test, image_size, rng, domain)
 
 
 def _paths(root):
@@ -163,18 +204,8 @@ def write_shapes_dataset(root, num_images=600, image_size=64, seed=0):
         os.remove(marker)
     rngs = [np.random.default_rng([seed, part]) for part in range(3)]
     _write_labelled(root, num_images, image_size, rngs[0])
-    _write_unpaired(
-        os.path.join(root, "circle2square"), num_images, image_size, rngs[1],
-        lambda rng: _sample(rng, image_size, square=False),
-        lambda rng: _sample(rng, image_size, square=True),
-        textured_b=False,
-    )
-    _write_unpaired(
-        os.path.join(root, "red2blue"), num_images, image_size, rngs[2],
-        lambda rng: _sample(rng, image_size, colour=0),
-        lambda rng: _sample(rng, image_size, colour=2),
-        textured_b=True,
-    )
+    for part, pair in enumerate(("circle2square", "red2blue"), start=1):
+        _write_unpaired(os.path.join(root, pair), num_images, image_size, rngs[part], PAIRS[pair])
     with open(marker, "w") as handle:  # Written last: an interrupted run is redone next time.
         json.dump(params, handle)
     return _paths(root)
