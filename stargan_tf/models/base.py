@@ -28,6 +28,7 @@ resume), so ``compile``/``fit`` are not part of the contract.
 """
 
 import collections
+import functools
 
 import keras
 import tensorflow as tf
@@ -118,9 +119,9 @@ class GANSystem(keras.Model):
         input shape): sample grids and test mode run as graphs (eager calls were 2.4 times
         slower at batch 1)."""
         if network.name not in self._inference:
-            def call(inputs):
-                return network(inputs, training=False)
-
+            # A partial, not a closure: TensorFlow counts the traces of every function with the
+            # same code together and would warn of "excessive retracing" after six networks.
+            call = functools.partial(network, training=False)
             self._inference[network.name] = tf.function(call, autograph=False, reduce_retracing=True)
         return self._inference[network.name](inputs)
 
