@@ -1,6 +1,8 @@
 """InstanceNorm against a NumPy reference of its formula (the residual block is in test_blocks.py)."""
 
 import numpy as np
+import pytest
+import tensorflow as tf
 
 from stargan_tf.layers import InstanceNorm
 
@@ -32,6 +34,31 @@ def test_instance_norm_uses_per_instance_statistics_and_pytorch_epsilon():
     # Statistics come from each example alone: a second, different example does not change the first.
     pair = np.concatenate([x, 5 * np.ones_like(x)], axis=0)
     np.testing.assert_allclose(layer(pair).numpy()[:1], out, atol=1e-6)
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_training_mode_fused_kernel_equals_the_formula_and_its_gradient(affine):
+    """With a static batch, training uses the fused batch-norm kernel per example: the values
+    and the gradients (input, gamma, beta) of the formula."""
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.normal(2.0, 3.0, size=(3, 5, 7, 4)).astype(np.float32))
+    layer = InstanceNorm(affine=affine)
+    layer.build(x.shape)
+    if affine:
+        layer.set_weights([rng.normal(size=4).astype(np.float32), rng.normal(size=4).astype(np.float32)])
+
+    def values_and_gradients(training):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x, training=training)
+            loss = tf.reduce_sum(y * tf.sin(y))
+        return [y, *tape.gradient(loss, [x, *layer.trainable_weights])]
+
+    weights = [w.numpy() for w in layer.weights] or [1.0, 0.0]
+    np.testing.assert_allclose(values_and_gradients(True)[0], instance_norm_reference(x.numpy(), *weights),
+                               atol=1e-5)
+    for fused, formula in zip(values_and_gradients(True), values_and_gradients(False)):
+        np.testing.assert_allclose(fused, formula, rtol=1e-4, atol=1e-4)
 
 
 def test_instance_norm_config_round_trip():
