@@ -5,6 +5,7 @@ from stargan_tf.layers.attention import CAMAttention
 from stargan_tf.layers.conditioning import TiledConcat
 from stargan_tf.layers.normalization import InstanceNorm
 from stargan_tf.layers.padding import ReflectionPadding2D
+from stargan_tf.layers.patch_conv import PatchConv2D
 from stargan_tf.layers.spectral import SpectralConv2D
 from stargan_tf.layers.upsampling import NearestUpsampling2D
 
@@ -14,6 +15,7 @@ __all__ = [
     "InstanceNorm",
     "LayerInstanceNorm",
     "NearestUpsampling2D",
+    "PatchConv2D",
     "ReflectionPadding2D",
     "SpectralConv2D",
     "TiledConcat",

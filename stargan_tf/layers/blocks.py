@@ -14,6 +14,11 @@ import keras
 
 from stargan_tf.layers.normalization import InstanceNorm
 from stargan_tf.layers.padding import ReflectionPadding2D
+from stargan_tf.layers.patch_conv import PatchConv2D
+
+# A convolution whose output is known to have at most this many pixels is a PatchConv2D
+# (2x faster at 4x4 and 4x at 2x2 outputs; equal at 8x8).
+PATCH_CONV_MAX_PIXELS = 16
 
 
 def pad(x, amount, mode="zero"):
@@ -53,8 +58,8 @@ def new_initializer(factory):
 
 def conv_block(x, filters, kernel_size, *, name, strides=1, padding=0, pad_mode="zero", norm=None,
                activation=None, use_bias=True, initializer=None, dtype=None):
-    """pad -> Conv2D (valid) -> norm -> activation; ``c7s1-k`` is
-    ``conv_block(x, k, 7, padding=3, norm=..., activation="relu")``.
+    """pad -> Conv2D (valid; ``PatchConv2D`` for an output of a few pixels) -> norm ->
+    activation; ``c7s1-k`` is ``conv_block(x, k, 7, padding=3, norm=..., activation="relu")``.
 
     Args:
         x: NHWC tensor.
@@ -70,8 +75,12 @@ def conv_block(x, filters, kernel_size, *, name, strides=1, padding=0, pad_mode=
         dtype: the convolution's dtype policy (``"float32"`` for output heads).
     """
     x = pad(x, padding, pad_mode)
-    x = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding="valid", use_bias=use_bias,
-                            kernel_initializer=new_initializer(initializer), dtype=dtype, name=name)(x)
+    height, width = x.shape[1:3]
+    pixels = (None if height is None or width is None
+              else ((height - kernel_size) // strides + 1) * ((width - kernel_size) // strides + 1))
+    conv = PatchConv2D if pixels is not None and pixels <= PATCH_CONV_MAX_PIXELS else keras.layers.Conv2D
+    x = conv(filters, kernel_size, strides=strides, padding="valid", use_bias=use_bias,
+             kernel_initializer=new_initializer(initializer), dtype=dtype, name=name)(x)
     if norm is not None:
         x = norm(f"{name}_norm")(x)
     return activation_layer(activation)(x)

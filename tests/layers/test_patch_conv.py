@@ -1,0 +1,81 @@
+"""PatchConv2D against NumPy's convolution sum and against Conv2D to the second derivative
+(the gradient penalty's), and where ``conv_block`` uses it."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from stargan_tf.layers.blocks import conv_block
+from stargan_tf.layers.patch_conv import PatchConv2D
+
+
+def numpy_conv(x, kernel, bias, stride):
+    """out[b, i, j, f] = sum_{u, v, c} x[b, i*s + u, j*s + v, c] * kernel[u, v, c, f] + bias[f]."""
+    kh, kw = kernel.shape[:2]
+    rows, cols = (x.shape[1] - kh) // stride + 1, (x.shape[2] - kw) // stride + 1
+    out = np.zeros((x.shape[0], rows, cols, kernel.shape[3]))
+    for i in range(rows):
+        for j in range(cols):
+            window = x[:, i * stride : i * stride + kh, j * stride : j * stride + kw, :]
+            out[:, i, j] = np.einsum("buvc,uvcf->bf", window, kernel) + bias
+    return out
+
+
+@pytest.mark.parametrize("kernel_size, stride, size", [(4, 2, 6), (3, 1, 4), (2, 1, 2), (3, 2, 7)])
+def test_patch_conv_is_the_convolution_sum(kernel_size, stride, size):
+    x = np.random.default_rng(0).normal(size=(2, size, size, 3)).astype(np.float32)
+    layer = PatchConv2D(4, kernel_size, strides=stride)
+    out = layer(x).numpy()
+    layer.bias.assign(np.arange(4, dtype=np.float32))
+    expected = numpy_conv(x.astype(np.float64), layer.kernel.numpy(), layer.bias.numpy(), stride)
+    np.testing.assert_allclose(layer(x).numpy(), expected, rtol=1e-5, atol=1e-5)
+    assert out.shape == expected.shape == layer.compute_output_shape(x.shape)
+
+
+def test_patch_conv_equals_conv2d_to_the_second_derivative():
+    """Outputs, weight gradients and the gradient of a gradient-penalty-like term (the norm of
+    d sum(D(x)) / dx, differentiated again w.r.t. the weights) equal Conv2D's."""
+    x = tf.constant(np.random.default_rng(1).normal(size=(3, 6, 6, 5)).astype(np.float32))
+    plain = keras.layers.Conv2D(7, 4, strides=2)
+    patch = PatchConv2D(7, 4, strides=2)
+    plain.build(x.shape), patch.build(x.shape)
+    patch.set_weights([np.random.default_rng(2).normal(size=w.shape) for w in plain.weights])
+    plain.set_weights(patch.get_weights())
+
+    def derivatives(layer):
+        with tf.GradientTape() as outer:
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                y = tf.nn.leaky_relu(layer(x), 0.01)
+                total = tf.reduce_sum(y)
+            penalty = tf.reduce_sum(tf.square(inner.gradient(total, x)))
+            loss = tf.reduce_sum(y * y) + penalty
+        return [y, *outer.gradient(loss, layer.trainable_weights)]
+
+    for got, want in zip(derivatives(patch), derivatives(plain)):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_patch_conv_config_round_trip_and_refusals():
+    layer = PatchConv2D(3, 2, strides=2, use_bias=False, name="head")
+    clone = PatchConv2D.from_config(layer.get_config())
+    assert (clone.filters, clone.kernel_size, clone.strides, clone.use_bias, clone.name) == (3, (2, 2), (2, 2),
+                                                                                              False, "head")
+    with pytest.raises(ValueError, match="padding='valid'"):
+        PatchConv2D(3, 3, padding="same")
+    unknown_size = tf.function(PatchConv2D(3, 3), input_signature=[tf.TensorSpec((1, None, None, 2))])
+    with pytest.raises(ValueError, match="static height and width"):
+        unknown_size.get_concrete_function()
+
+
+def test_conv_block_uses_patch_conv_only_for_outputs_of_a_few_pixels():
+    def conv_of(size, kernel_size, strides, padding):
+        inputs = keras.Input((size, size, 2) if size else (None, None, 2))
+        model = keras.Model(inputs, conv_block(inputs, 4, kernel_size, name="c", strides=strides, padding=padding))
+        return type(model.get_layer("c"))
+
+    assert conv_of(4, 4, 2, 1) is PatchConv2D  # 2x2 output
+    assert conv_of(8, 4, 2, 1) is PatchConv2D  # 4x4: the most pixels it takes
+    assert conv_of(16, 4, 2, 1) is keras.layers.Conv2D  # 8x8
+    assert conv_of(None, 4, 2, 1) is keras.layers.Conv2D  # size unknown (fully convolutional generators)
