@@ -11,6 +11,7 @@ import sys
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from stargan_tf.layers.adalin import AdaLIN, LayerInstanceNorm
 from stargan_tf.models.base import INPUT, OUTPUT, VISUAL
@@ -102,10 +103,7 @@ def test_losses_are_the_papers_terms():
     batch = random_batch(SIZE)
     a, b = batch["image_a"], batch["image_b"]
 
-    d_logs = logs_of(system.discriminator_step, batch)
-    np.testing.assert_allclose(d_logs["D/loss"], 2.0 * (d_logs["D/loss_adv"] + d_logs["D/loss_cam"]), rtol=1e-6)
-    assert d_logs["D/weight_decay"] > 0
-
+    # G's terms at the weights before the step: D's update comes first but leaves G alone.
     g_ab, g_ba = system.generator_a2b, system.generator_b2a
     fake_a2b, cam_a2b, _ = g_ab(a)
     fake_b2a, cam_b2a, _ = g_ba(b)
@@ -118,12 +116,36 @@ def test_losses_are_the_papers_terms():
         "G/loss_cam": float(np.mean(bce(cam_b2a, 1.0) + bce(cam_a2a, 0.0) + bce(cam_a2b, 1.0) + bce(cam_b2b, 0.0))),
         "G/weight_decay": 0.5 * 1e-3 * squares,
     }
-    g_logs = logs_of(system.generator_step, batch)
+    logs = logs_of(system.discriminator_and_generator_step, batch)
+    np.testing.assert_allclose(logs["D/loss"], 2.0 * (logs["D/loss_adv"] + logs["D/loss_cam"]), rtol=1e-6)
+    assert logs["D/weight_decay"] > 0
     for name, value in expected.items():
-        np.testing.assert_allclose(g_logs[name], value, rtol=1e-5, err_msg=name)
-    total = (2.0 * (g_logs["G/loss_adv"] + g_logs["G/loss_adv_cam"]) + 3.0 * g_logs["G/loss_cycle"]
-             + 5.0 * g_logs["G/loss_identity"] + 7.0 * g_logs["G/loss_cam"])
-    np.testing.assert_allclose(g_logs["G/loss"], total, rtol=1e-6)
+        np.testing.assert_allclose(logs[name], value, rtol=1e-5, err_msg=name)
+    total = (2.0 * (logs["G/loss_adv"] + logs["G/loss_adv_cam"]) + 3.0 * logs["G/loss_cycle"]
+             + 5.0 * logs["G/loss_identity"] + 7.0 * logs["G/loss_cam"])
+    np.testing.assert_allclose(logs["G/loss"], total, rtol=1e-6)
+
+
+def test_one_translation_serves_the_d_and_the_g_update():
+    """The weights after the step equal those of the official order, which translates the
+    real images again for G after D's update."""
+    batch = random_batch(SIZE)
+
+    def weights_after(shared):
+        system = built_system(UGATIT, TINY)
+        if shared:
+            logs_of(system.discriminator_and_generator_step, batch)
+        else:
+            a, b = batch["image_a"], batch["image_b"]
+            system._discriminator_update(batch, system.generator_a2b(a, training=True)[0],
+                                         system.generator_b2a(b, training=True)[0])
+            with tf.GradientTape() as tape:
+                a2b, b2a = system.generator_a2b(a, training=True), system.generator_b2a(b, training=True)
+            system._generator_update(batch, a2b, b2a, tape)
+        return [w.numpy() for network in system.networks().values() for w in network.weights]
+
+    for shared, official in zip(weights_after(True), weights_after(False)):
+        np.testing.assert_allclose(shared, official, rtol=1e-5, atol=1e-6)
 
 
 def rho_variables(system):
@@ -138,7 +160,7 @@ def test_rho_stays_in_unit_interval_with_a_huge_learning_rate():
     initial = np.concatenate([rho.numpy() for rho in rhos])
     system.optimizers["generator"].learning_rate.assign(100.0)
     for iteration in range(2):
-        logs_of(system.generator_step, random_batch(SIZE, seed=iteration), iteration)
+        logs_of(system.discriminator_and_generator_step, random_batch(SIZE, seed=iteration), iteration)
     values = np.concatenate([rho.numpy() for rho in rhos])
     assert values.min() >= 0.0 and values.max() <= 1.0
     # The lr was large enough to throw rho past both ends.

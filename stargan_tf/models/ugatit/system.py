@@ -19,7 +19,7 @@ class UGATIT(TwoDomainSystem):
         G: adv_weight * LSGAN(fake -> 1, 4 terms) + cycle_weight * L1 cycle
            + identity_weight * L1 identity + cam_weight * BCE(cam of source-domain input -> 1,
            cam of target-domain input -> 0).
-    Every iteration: a D step (fakes held constant), then a G step, then rho is clipped.
+    Every iteration: a D update (fakes held constant), then a G update, then rho is clipped.
 
     Args:
         config: ``UGATITConfig``.
@@ -69,15 +69,27 @@ class UGATIT(TwoDomainSystem):
         return {"light": self.config.light, "ch": self.config.ch, "n_res": self.config.n_res}
 
     def steps_for(self, iteration):
-        return ("discriminator_step", "generator_step")
+        return ("discriminator_and_generator_step",)
 
     # ---- step functions ----------------------------------------------------------------
-    def discriminator_step(self, batch, iteration):
+    def discriminator_and_generator_step(self, batch, iteration):
+        """The D update, then the G update (the official order).
+
+        The translations of the real images, G_a2b(a) and G_b2a(b), are computed once, on G's
+        tape, and serve both updates: D takes them as constants (the official code forgets to
+        detach them; issue #21), G back-propagates through them. The official code runs them
+        again with the same weights for G's update (2 of its 8 generator passes)."""
+        with tf.GradientTape() as tape:
+            a2b = self.generator_a2b(batch["image_a"], training=True)
+            b2a = self.generator_b2a(batch["image_b"], training=True)
+        logs = self._discriminator_update(batch, a2b[0], b2a[0])
+        logs.update(self._generator_update(batch, a2b, b2a, tape))
+        return logs
+
+    def _discriminator_update(self, batch, fake_a2b, fake_b2a):
         c = self.config
         real_a, real_b = batch["image_a"], batch["image_b"]
-        # Fakes are constants for D (the official code forgets to detach them; issue #21).
-        fake_a2b = tf.stop_gradient(self.generator_a2b(real_a, training=True)[0])
-        fake_b2a = tf.stop_gradient(self.generator_b2a(real_b, training=True)[0])
+        fake_a2b, fake_b2a = tf.stop_gradient(fake_a2b), tf.stop_gradient(fake_b2a)
         optimizer = self.optimizers["discriminator"]
         variables = self._discriminator_variables()
         with tf.GradientTape() as tape:
@@ -100,15 +112,17 @@ class UGATIT(TwoDomainSystem):
         self.update(optimizer, tape, scaled, variables)
         return {"D/loss_adv": adv, "D/loss_cam": cam, "D/loss": d_loss, "D/weight_decay": decay}
 
-    def generator_step(self, batch, iteration):
+    def _generator_update(self, batch, a2b, b2a, tape):
+        """G's update from the translations ``a2b = G_a2b(a)`` and ``b2a = G_b2a(b)`` (each
+        ``(image, cam_logit, heatmap)``), recorded on ``tape``, which goes on recording here
+        (D's update since then changed only D's weights)."""
         c = self.config
         real_a, real_b = batch["image_a"], batch["image_b"]
         optimizer = self.optimizers["generator"]
         variables = self._generator_variables()
         g_ab, g_ba = self.generator_a2b, self.generator_b2a
-        with tf.GradientTape() as tape:
-            fake_a2b, cam_a2b, _ = g_ab(real_a, training=True)
-            fake_b2a, cam_b2a, _ = g_ba(real_b, training=True)
+        (fake_a2b, cam_a2b, _), (fake_b2a, cam_b2a, _) = a2b, b2a
+        with tape:
             rec_a = g_ba(fake_a2b, training=True)[0]
             rec_b = g_ab(fake_b2a, training=True)[0]
             identity_a, cam_a2a, _ = g_ba(real_a, training=True)
