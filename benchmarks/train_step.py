@@ -3,10 +3,11 @@ images/second, at the paper's size (its config defaults: 128x128, batch 16, G/D 
 repeat 6), on batches of the built-in shapes data (``--dataset=shapes``, 5 attributes: c_dim
 5 as CelebA's), written once under ``--shapes_dir`` (a temp folder by default).
 
-Each configuration runs in its own subprocess (logical CPU devices and XLA settings are
-per process):
+Each configuration runs in its own subprocess (logical CPU devices, XLA settings and the
+precision policy are per process):
 
     python benchmarks/train_step.py                       # default, jit, mirrored
+    python benchmarks/train_step.py --configs=default,bfloat16,float16   # mixed precision
     python benchmarks/train_step.py --configs=default --iters=3 --image_size=64
     python benchmarks/train_step.py --image_size=32 --conv_dim=8 --repeat_num=2 --iters=1   # smoke run
 
@@ -25,6 +26,8 @@ CONFIGS = {
     "default": dict(strategy="default", jit=False, devices=1),
     "jit": dict(strategy="default", jit=True, devices=1),
     "mirrored": dict(strategy="mirrored", jit=False, devices=2),
+    "bfloat16": dict(strategy="default", jit=False, devices=1, policy="mixed_bfloat16"),
+    "float16": dict(strategy="default", jit=False, devices=1, policy="mixed_float16"),
 }
 ATTRIBUTES = ("Red_Shape", "Green_Shape", "Blue_Shape", "Square", "Large")
 
@@ -43,30 +46,46 @@ def parse():
     return parser.parse_args()
 
 
-def child(args):
-    config = CONFIGS[args.child]
-    from stargan_tf.training.strategy import split_cpu
-
-    split_cpu(config["devices"])
+def stargan_trainer(shapes_dir, image_size=None, batch_size=None, conv_dim=None, repeat_num=None, strategy=None,
+                    jit_compile=False):
+    """StarGAN on the shapes data under ``strategy`` (default: one device) and the loop's
+    ``Trainer`` of it, as training builds them; a size left None is the paper's. Returns
+    ``(resolved, system, trainer, iterator of distributed batches)``."""
     import tensorflow as tf
 
     from stargan_tf.cli.systems import prepare
     from stargan_tf.models.registry import REGISTRY
     from stargan_tf.training.loop import LoopConfig, Trainer
+
+    strategy = strategy or tf.distribute.get_strategy()
+    given = {"dataset": "shapes", "shapes_dir": shapes_dir, "selected_attrs": ATTRIBUTES}
+    overrides = {"image_size": image_size, "batch_size": batch_size, "g_conv_dim": conv_dim, "d_conv_dim": conv_dim,
+                 "g_repeat_num": repeat_num, "d_repeat_num": repeat_num}
+    given.update({name: value for name, value in overrides.items() if value is not None})
+    resolved, data, system = prepare(REGISTRY["stargan"], given, shapes_dir + "-checks", preset=None,
+                                     strategy=strategy)
+    trainer = Trainer(system, strategy, data.make_dataset, tempfile.mkdtemp(),
+                      LoopConfig(num_iters=1, jit_compile=jit_compile), is_chief=False)
+    return resolved, system, trainer, iter(strategy.experimental_distribute_dataset(data.make_dataset(0)))
+
+
+def child(args):
+    config = CONFIGS[args.child]
+    from stargan_tf.training.strategy import split_cpu
+
+    split_cpu(config["devices"])
+    import keras
+    import tensorflow as tf
+
     from stargan_tf.training.strategy import make_strategy
 
+    if "policy" in config:
+        keras.mixed_precision.set_global_policy(config["policy"])
     strategy = make_strategy(config["strategy"])
-    given = {"dataset": "shapes", "shapes_dir": args.shapes_dir, "selected_attrs": ATTRIBUTES}
-    overrides = {"image_size": args.image_size, "batch_size": args.batch_size, "g_conv_dim": args.conv_dim,
-                 "d_conv_dim": args.conv_dim, "g_repeat_num": args.repeat_num, "d_repeat_num": args.repeat_num}
-    given.update({name: value for name, value in overrides.items() if value is not None})
-    resolved, data, system = prepare(REGISTRY["stargan"], given, args.shapes_dir + "-checks",
-                                     preset=None, strategy=strategy)
+    resolved, system, trainer, iterator = stargan_trainer(args.shapes_dir, args.image_size, args.batch_size,
+                                                          args.conv_dim, args.repeat_num, strategy, config["jit"])
     size, batch = resolved.config.image_size, resolved.config.batch_size
-    trainer = Trainer(system, strategy, data.make_dataset, tempfile.mkdtemp(),
-                      LoopConfig(num_iters=1, jit_compile=config["jit"]), is_chief=False)
-    iterator = iter(strategy.experimental_distribute_dataset(data.make_dataset(0)))
-    steps = ("discriminator_step", "generator_step")
+    steps = system.steps_for(resolved.config.n_critic - 1)  # an iteration with a G update
     started = time.perf_counter()
     float(trainer.train_step(next(iterator), 0, steps)["G/loss"])
     warmup = time.perf_counter() - started

@@ -33,24 +33,31 @@ from stargan_tf.training.loop import LoopConfig, Trainer  # noqa: E402
 GIVEN = {"ugatit": {"light": True}}
 
 
-def seconds_per_iteration(name, image_size, iters):
+def unpaired_trainer(name, given=None, jit_compile=False):
+    """System ``name`` at its official defaults (with ``GIVEN`` and ``given`` flag values on
+    top), the loop's ``Trainer`` of it on one device and a batch of random images. Returns
+    ``(label, config, trainer, batch)``."""
     spec = REGISTRY[name]
-    given = dict(GIVEN.get(name, {}), **({"image_size": image_size} if image_size else {}))
-    resolved = resolve(spec, given, preset=None)
+    resolved = resolve(spec, dict(GIVEN.get(name, {}), **(given or {})), preset=None)
     config = resolved.config
     system = build_system(spec, resolved, data=None)  # an unpaired system's build reads no data
     # The loop's own step (strategy.run of each of steps_for(i), compiled once per step).
-    trainer = Trainer(system, tf.distribute.get_strategy(), None, tempfile.mkdtemp(), LoopConfig(num_iters=1),
-                      is_chief=False)
+    trainer = Trainer(system, tf.distribute.get_strategy(), None, tempfile.mkdtemp(),
+                      LoopConfig(num_iters=1, jit_compile=jit_compile), is_chief=False)
     shape = (config.batch_size, config.image_size, config.image_size, 3)
     batch = {key: tf.random.uniform(shape, -1, 1) for key in ("image_a", "image_b")}
+    label = " ".join([name] + [f"{k}={v}" for k, v in GIVEN.get(name, {}).items()])
+    return label, config, trainer, batch
+
+
+def seconds_per_iteration(name, image_size, iters):
+    label, config, trainer, batch = unpaired_trainer(name, {"image_size": image_size} if image_size else None)
     times = []
     for iteration in range(iters + 1):  # the first one traces
         started = time.perf_counter()
         logs = trainer.train_step(batch, iteration)
         float(next(iter(logs.values())))
         times.append(time.perf_counter() - started)
-    label = " ".join([name] + [f"{k}={v}" for k, v in GIVEN.get(name, {}).items()])
     return label, config, times[0], statistics.median(times[1:])
 
 
