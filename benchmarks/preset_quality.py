@@ -159,7 +159,8 @@ def stargan_rows(exported, count, seed):
             wanted = dict(zip(names, labels > 0.5))
             colour = next((c for c, n in enumerate(shapes.COLOUR_NAMES) if wanted.get(n)), None)
             expected = shape_measures.changed(example.shape, colour=colour, dark=wanted.get("Dark_Background"))
-            results.append(shape_measures.measure(output, example, expected, SOURCE_SIZE))
+            results.append(dict(shape_measures.measure(output, example, expected, SOURCE_SIZE),
+                                dark_input=bool(example.shape["dark"])))
         flipped = " (flipped)" if name == "Dark_Background" else ""
         rows.append(Row(name + flipped, results))
     return rows, columns
@@ -211,6 +212,16 @@ def print_table(rows, criteria):
         print(f"  {row.name:30s} {len(row.results):6d}" + "".join(f" {100 * v:9.1f}%" for v in rates))
 
 
+def print_by_input_background(rows, criteria):
+    """StarGAN: the pooled rates of images on a dark and on a light background (where a
+    failure concentrates is where to look)."""
+    for dark in (True, False):
+        row = Row(f"{'dark' if dark else 'light'}-background inputs",
+                  [r for row in rows for r in row.results if r["dark_input"] == dark])
+        print(f"  {row.name:30s} {len(row.results):6d}" + "".join(f" {100 * row.rate((c,)):9.1f}%" for c in criteria)
+              + f" {100 * row.rate(criteria):9.1f}%")
+
+
 def write_grid(path, columns, scale=4):
     """A PNG of (name, uint8 images) columns, one row per image, upscaled for eyeballing, under
     the header training's sample grids have."""
@@ -246,6 +257,8 @@ def evaluate(model, run_dir, args):
     size = exported.image_size
     print(f"  export {path} ({size}x{size}); {what} (seed {args.seed})")
     print_table(rows, criteria)
+    if model == "stargan":
+        print_by_input_background(rows, criteria)
     for label, rate, threshold in verdicts(model, pair, rows):
         print(f"  issue 11: {label}: {100 * rate:.1f}% (>= {100 * threshold:.0f}%) "
               f"{'PASS' if rate >= threshold else 'FAIL'}")

@@ -130,3 +130,21 @@ def test_script_scores_an_ideal_export_fully_and_an_identity_export_not():
         assert [rate for _, rate, _ in preset_quality.verdicts(model, pair, rows)] == [1.0] * required
         rows, _ = preset_quality.unpaired_rows(_Fake(pair, ideal=False), pair, 6, 3)
         assert [r.rate(preset_quality.PAIR_CRITERIA[pair]) for r in rows] == [0.0, 0.0]
+
+
+class _FailsOnDark(_Fake):
+    """Ideal on light backgrounds; returns dark-background inputs unchanged."""
+
+    def translate(self, endpoint, examples, target=None):
+        ideal = super().translate(endpoint, examples, target)
+        return np.stack([e.pixels if e.shape["dark"] else out for e, out in zip(examples, ideal)])
+
+
+def test_stargan_rates_split_by_input_background(capsys):
+    rows, _ = preset_quality.stargan_rows(_FailsOnDark(), 9, 3)
+    preset_quality.print_by_input_background(rows, preset_quality.STARGAN_CRITERIA)
+    lines = capsys.readouterr().out.splitlines()
+    dark, light = (line.split() for line in lines[-2:])
+    assert dark[0] == "dark-background" and light[0] == "light-background"
+    assert int(dark[2]) + int(light[2]) == sum(len(r.results) for r in rows)
+    assert light[-1] == "100.0%" and dark[-1] == "0.0%"
