@@ -13,7 +13,8 @@ trained on; each comes with its description and mask. Criteria and thresholds ar
 * StarGAN: every target of its test columns (``LabelSpace.test_targets`` with the default
   ``--exclusive_attrs``: a selected colour is set within the colour group, ``Dark_Background``
   flipped), on the images where the target changes something: the target colour, the target
-  background, the shape kept. Issue 11: each >= 90% over all targets.
+  background, the shape kept. Issue 11: each >= 90% over all targets. The pooled rates are
+  also printed for dark- and light-background inputs apart.
 * U-GAT-IT on circle2square: both directions: the target form, colour kept, size kept.
   Issue 11: all three together in >= 80% of the images of each direction.
 * CycleGAN on red2blue: both directions: the target colour, the shape kept. Issue 11: both
