@@ -15,6 +15,7 @@ import keras
 from stargan_tf.layers.normalization import InstanceNorm
 from stargan_tf.layers.padding import ReflectionPadding2D
 from stargan_tf.layers.patch_conv import PatchConv2D
+from stargan_tf.layers.spectral import SpectralConv2D
 
 # A convolution whose output is known to have at most this many pixels is a PatchConv2D
 # (2x faster at 4x4 and 4x at 2x2 outputs; equal at 8x8).
@@ -57,7 +58,7 @@ def new_initializer(factory):
 
 
 def conv_block(x, filters, kernel_size, *, name, strides=1, padding=0, pad_mode="zero", norm=None,
-               activation=None, use_bias=True, initializer=None, dtype=None):
+               activation=None, use_bias=True, initializer=None, dtype=None, spectral=False):
     """pad -> Conv2D (valid; ``PatchConv2D`` for an output of a few pixels) -> norm ->
     activation; ``c7s1-k`` is ``conv_block(x, k, 7, padding=3, norm=..., activation="relu")``.
 
@@ -73,14 +74,19 @@ def conv_block(x, filters, kernel_size, *, name, strides=1, padding=0, pad_mode=
             called once per layer: a Keras initialiser object reused across layers would give
             every layer the same weights (it holds a fixed seed). None: Keras' default.
         dtype: the convolution's dtype policy (``"float32"`` for output heads).
+        spectral: a spectrally normalised convolution (``SpectralConv2D``).
     """
     x = pad(x, padding, pad_mode)
-    height, width = x.shape[1:3]
-    pixels = (None if height is None or width is None
-              else ((height - kernel_size) // strides + 1) * ((width - kernel_size) // strides + 1))
-    conv = PatchConv2D if pixels is not None and pixels <= PATCH_CONV_MAX_PIXELS else keras.layers.Conv2D
-    x = conv(filters, kernel_size, strides=strides, padding="valid", use_bias=use_bias,
-             kernel_initializer=new_initializer(initializer), dtype=dtype, name=name)(x)
+    if spectral:
+        x = SpectralConv2D(filters, kernel_size, strides=strides, use_bias=use_bias,
+                           kernel_initializer=new_initializer(initializer), dtype=dtype, name=name)(x)
+    else:
+        height, width = x.shape[1:3]
+        pixels = (None if height is None or width is None
+                  else ((height - kernel_size) // strides + 1) * ((width - kernel_size) // strides + 1))
+        conv = PatchConv2D if pixels is not None and pixels <= PATCH_CONV_MAX_PIXELS else keras.layers.Conv2D
+        x = conv(filters, kernel_size, strides=strides, padding="valid", use_bias=use_bias,
+                 kernel_initializer=new_initializer(initializer), dtype=dtype, name=name)(x)
     if norm is not None:
         x = norm(f"{name}_norm")(x)
     return activation_layer(activation)(x)
@@ -95,3 +101,16 @@ def residual_block(x, filters, *, name, pad_mode="reflect", norm=None, use_bias=
     y = conv_block(y, filters, 3, name=f"{name}_conv2", padding=1, pad_mode=pad_mode, norm=norm,
                    use_bias=use_bias, initializer=initializer)
     return keras.layers.Add(name=f"{name}_add")([x, y])
+
+
+def transposed_conv_block(x, filters, *, name, norm=None, activation=None, use_bias=True, initializer=None):
+    """``uk`` as PyTorch's ``ConvTranspose2d(k3, s2, padding=1, output_padding=1)`` (CycleGAN's
+    and DRIT's up-sampling) -> norm -> activation: the full (2S + 1) transposed output
+    cropped by one pixel at the top and left, so every output pixel sits where PyTorch puts
+    it (the convolution is ``name``, its norm ``<name>_norm``)."""
+    x = keras.layers.Conv2DTranspose(filters, 3, strides=2, padding="valid", use_bias=use_bias,
+                                     kernel_initializer=new_initializer(initializer), name=name)(x)
+    x = keras.layers.Cropping2D(((1, 0), (1, 0)))(x)
+    if norm is not None:
+        x = norm(f"{name}_norm")(x)
+    return activation_layer(activation)(x)

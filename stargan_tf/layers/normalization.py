@@ -65,3 +65,37 @@ class InstanceNorm(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "epsilon": self.epsilon, "affine": self.affine}
+
+
+@keras.saving.register_keras_serializable(package="stargan_tf")
+class LayerNorm2D(keras.layers.Layer):
+    """Layer normalisation of each example over all of (H, W, C), with a per-channel
+    affine gamma/beta: the ``LayerNorm`` of MUNIT's and DRIT's decoders (DRIT
+    ``networks.py``: ``F.layer_norm`` over ``x.size()[1:]``, weight and bias of shape
+    [C, 1, 1] broadcast over the map), unlike Keras' ``LayerNormalization``, whose affine
+    parameters have the shape of the normalised axes.
+
+    y = gamma_c * (x - mean_hwc(x)) / sqrt(var_hwc(x) + eps) + beta_c, biased variance.
+
+    Args:
+        epsilon: 1e-5, as the reference.
+    """
+
+    def __init__(self, epsilon=1e-5, **kwargs):
+        kwargs.setdefault("autocast", False)  # statistics in float32 under a mixed policy
+        super().__init__(**kwargs)
+        self.epsilon = epsilon
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        self.gamma = self.add_weight(name="gamma", shape=(channels,), initializer="ones")
+        self.beta = self.add_weight(name="beta", shape=(channels,), initializer="zeros")
+
+    def call(self, inputs):
+        x = ops.cast(inputs, "float32")
+        mean, variance = ops.moments(x, axes=[1, 2, 3], keepdims=True)
+        normalised = (x - mean) * ops.rsqrt(variance + self.epsilon) * self.gamma + self.beta
+        return ops.cast(normalised, inputs.dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}

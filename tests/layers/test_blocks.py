@@ -140,3 +140,54 @@ def test_initializers_are_pytorchs():
     np.testing.assert_allclose(uniform.std(), bound / np.sqrt(3.0), rtol=0.01)
     normal = np.asarray(normal_002()(shape))
     np.testing.assert_allclose([normal.mean(), normal.std()], [0.0, 0.02], atol=5e-4)
+
+
+def pytorch_conv_transpose(x, kernel, bias, stride=2, padding=1, output_padding=1):
+    """``torch.nn.ConvTranspose2d`` by its definition: input pixel i adds ``x[i] * w[k]`` at
+    output ``i * stride - padding + k``; output size ``(H - 1) * stride - 2 * padding + k +
+    output_padding``. ``kernel`` in Keras' layout ``[kh, kw, out, in]``."""
+    batch, height, width, _ = x.shape
+    size = kernel.shape[0]
+    out_h = (height - 1) * stride - 2 * padding + size + output_padding
+    out_w = (width - 1) * stride - 2 * padding + size + output_padding
+    out = np.zeros((batch, out_h, out_w, kernel.shape[2]), np.float64)
+    for i in range(height):
+        for j in range(width):
+            for ki in range(size):
+                for kj in range(size):
+                    oi, oj = i * stride - padding + ki, j * stride - padding + kj
+                    if 0 <= oi < out_h and 0 <= oj < out_w:
+                        out[:, oi, oj, :] += x[:, i, j, :] @ kernel[ki, kj].T
+    return out + bias
+
+
+def test_transposed_conv_block_is_aligned_like_pytorch():
+    """``transposed_conv_block`` equals PyTorch's ConvTranspose2d(k3, s2, padding=1,
+    output_padding=1) (CycleGAN's and DRIT's up-sampling): Keras' padding="same" would
+    place every output one pixel off."""
+    inputs = keras.Input((3, 5, 4))
+    model = keras.Model(inputs, blocks.transposed_conv_block(inputs, 2, name="u"))
+    rng = np.random.default_rng(0)
+    kernel = rng.normal(size=(3, 3, 2, 4)).astype(np.float32)
+    bias = rng.normal(size=2).astype(np.float32)
+    model.get_layer("u").set_weights([kernel, bias])
+    x = rng.normal(size=(2, 3, 5, 4)).astype(np.float32)
+    out = model(x).numpy()
+    assert out.shape == (2, 6, 10, 2)
+    np.testing.assert_allclose(out, pytorch_conv_transpose(x, kernel, bias), rtol=1e-5, atol=1e-5)
+
+
+def test_spectral_conv_block_divides_the_kernel_by_its_spectral_norm():
+    """``spectral=True`` puts a ``SpectralConv2D`` in the block: in inference, the
+    convolution of the padded input with W / sigma(W) (sigma from the stored vectors)."""
+    rng = np.random.default_rng(2)
+    inputs = keras.Input((6, 6, 3))
+    model = keras.Model(inputs, blocks.conv_block(inputs, 4, 4, name="c", strides=2, padding=1, pad_mode="reflect",
+                                                  spectral=True))
+    conv = model.get_layer("c")
+    kernel = conv.kernel.numpy()
+    matrix = kernel.reshape(-1, 4)
+    sigma = conv.u.numpy() @ (conv.v.numpy() @ matrix)
+    x = rng.normal(size=(2, 6, 6, 3)).astype(np.float32)
+    expected = conv_reference(pad_reference(x, 1, "reflect"), kernel / sigma, conv.bias.numpy(), 2)
+    np.testing.assert_allclose(model(x, training=False).numpy(), expected, rtol=1e-5, atol=1e-5)

@@ -65,3 +65,22 @@ def test_instance_norm_config_round_trip():
     layer = InstanceNorm(epsilon=1e-3, affine=False, name="n")
     clone = InstanceNorm.from_config(layer.get_config())
     assert (clone.epsilon, clone.affine, clone.name) == (1e-3, False, "n")
+
+
+def test_layer_norm_2d_normalises_each_example_over_all_its_values_with_a_channel_affine():
+    """DRIT's decoder LayerNorm: statistics over (H, W, C) of one example, gamma and beta
+    per channel (not per normalised value as Keras' LayerNormalization)."""
+    from stargan_tf.layers.normalization import LayerNorm2D
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(1.0, 2.0, size=(3, 4, 5, 6)).astype(np.float32)
+    x[1] *= 10.0  # another scale per example: the statistics must be per example
+    layer = LayerNorm2D()
+    layer.build(x.shape)
+    assert [w.shape for w in layer.weights] == [(6,), (6,)]
+    gamma, beta = rng.normal(size=6).astype(np.float32), rng.normal(size=6).astype(np.float32)
+    layer.set_weights([gamma, beta])
+    mean = x.mean(axis=(1, 2, 3), keepdims=True)
+    var = x.var(axis=(1, 2, 3), keepdims=True)
+    expected = gamma * (x - mean) / np.sqrt(var + 1e-5) + beta
+    np.testing.assert_allclose(layer(x).numpy(), expected, rtol=1e-5, atol=1e-5)

@@ -7,7 +7,6 @@ import dataclasses
 import os
 import sys
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -53,42 +52,6 @@ def test_patchgan_logit_map_size(image_size, side):
     disc = patchgan_discriminator(image_size=image_size, ch=4)
     assert tuple(disc.output.shape) == (None, side, side, 1)
     assert patchgan_output_size(image_size) == side
-
-
-def pytorch_conv_transpose(x, kernel, bias, stride=2, padding=1, output_padding=1):
-    """``torch.nn.ConvTranspose2d`` by its definition: input pixel i adds ``x[i] * w[k]`` at
-    output ``i * stride - padding + k``; output size ``(H - 1) * stride - 2 * padding + k +
-    output_padding``. ``kernel`` in Keras' layout ``[kh, kw, out, in]``."""
-    batch, height, width, _ = x.shape
-    size = kernel.shape[0]
-    out_h = (height - 1) * stride - 2 * padding + size + output_padding
-    out_w = (width - 1) * stride - 2 * padding + size + output_padding
-    out = np.zeros((batch, out_h, out_w, kernel.shape[2]), np.float64)
-    for i in range(height):
-        for j in range(width):
-            for ki in range(size):
-                for kj in range(size):
-                    oi, oj = i * stride - padding + ki, j * stride - padding + kj
-                    if 0 <= oi < out_h and 0 <= oj < out_w:
-                        out[:, oi, oj, :] += x[:, i, j, :] @ kernel[ki, kj].T
-    return out + bias
-
-
-def test_transposed_convolution_is_aligned_like_pytorch():
-    """The u-blocks equal PyTorch's ConvTranspose2d(k3, s2, padding=1, output_padding=1):
-    Keras' padding="same" would place every output one pixel off."""
-    generator = cyclegan_generator(image_size=8, ch=1, n_res=0, channels=1)
-    deconv = generator.get_layer("u2")
-    crop = generator.layers[generator.layers.index(deconv) + 1]
-    assert isinstance(crop, keras.layers.Cropping2D)
-    rng = np.random.default_rng(0)
-    kernel = rng.normal(size=(3, 3, 2, 4)).astype(np.float32)
-    bias = rng.normal(size=2).astype(np.float32)
-    deconv.set_weights([kernel, bias])
-    x = rng.normal(size=(2, 3, 5, 4)).astype(np.float32)
-    out = crop(deconv(x)).numpy()
-    assert out.shape == (2, 6, 10, 2)
-    np.testing.assert_allclose(out, pytorch_conv_transpose(x, kernel, bias), rtol=1e-5, atol=1e-5)
 
 
 # ---- image pool ------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 
 import keras
 
-from stargan_tf.layers.blocks import conv_block, instance_norm, residual_block
+from stargan_tf.layers.blocks import conv_block, instance_norm, residual_block, transposed_conv_block
 from stargan_tf.layers.initializers import normal_002
 
 
@@ -28,13 +28,7 @@ def cyclegan_generator(image_size=256, ch=64, n_res=9, channels=3, name="generat
         x = residual_block(x, ch * 4, name=f"r{i}", pad_mode="reflect", **block)
     for i in range(2):
         filters = ch * 4 // 2 ** (i + 1)
-        # PyTorch ConvTranspose2d(k3, s2, padding=1, output_padding=1): the full (2S + 1)
-        # output cropped by one pixel at the top/left.
-        x = keras.layers.Conv2DTranspose(filters, 3, strides=2, padding="valid", use_bias=True,
-                                         kernel_initializer=normal_002(), name=f"u{filters}")(x)
-        x = keras.layers.Cropping2D(((1, 0), (1, 0)))(x)
-        x = norm(f"u{filters}_norm")(x)
-        x = keras.layers.ReLU()(x)
+        x = transposed_conv_block(x, filters, name=f"u{filters}", activation="relu", **block)
     image = conv_block(x, channels, 7, name="c7s1_out", padding=3, pad_mode="reflect", activation="tanh",
                        initializer=normal_002)
     return keras.Model(inputs, image, name=name)

@@ -11,8 +11,6 @@ from stargan_tf.layers.adalin import AdaLIN, LayerInstanceNorm
 from stargan_tf.layers.attention import CAMAttention
 from stargan_tf.layers.blocks import conv_block, instance_norm, residual_block
 from stargan_tf.layers.initializers import torch_default
-from stargan_tf.layers.padding import ReflectionPadding2D
-from stargan_tf.layers.spectral import SpectralConv2D
 from stargan_tf.layers.upsampling import NearestUpsampling2D
 
 
@@ -86,9 +84,8 @@ def ugatit_discriminator(image_size=256, ch=64, n_layers=7, channels=3, name="di
     inputs = keras.Input((image_size, image_size, channels), name="image")
 
     def sn_conv(x, filters, strides, use_bias, conv_name):
-        x = ReflectionPadding2D(1)(x)
-        return SpectralConv2D(filters, 4, strides=strides, use_bias=use_bias, kernel_initializer=torch_default(),
-                              name=conv_name)(x)
+        return conv_block(x, filters, 4, name=conv_name, strides=strides, padding=1, pad_mode="reflect",
+                          use_bias=use_bias, initializer=torch_default, spectral=True)
 
     x = layers.LeakyReLU(0.2)(sn_conv(inputs, ch, 2, True, "conv0"))
     filters = ch
