@@ -89,6 +89,12 @@ def l1(a, b):
 
 
 # ---- regularisers --------------------------------------------------------------------------
+def mean_square(x):
+    """Mean of the squared entries per example: an L2 pull of a code towards 0 (DRIT's
+    "KL" on content codes and on deterministic attribute codes)."""
+    return _per_example_mean(tf.square(tf.cast(x, tf.float32)))
+
+
 def l2_penalty(variables, weight_decay):
     """0.5 * wd * sum ||v||^2, whose gradient ``wd * v`` is PyTorch Adam's *coupled* weight
     decay (added to the gradient before the moments; Keras' ``weight_decay`` is the

@@ -141,12 +141,13 @@ class UnpairedData:
     seed: int
     cache: bool
     validation_cache_file: str
+    images_per_example: int = 1
 
     def make_dataset(self, start_step):
         return pipelines.unpaired_dataset(
             self.data_dir, split="train", image_size=self.image_size, load_size=self.load_size,
             global_batch_size=self.global_batch_size, seed=self.seed, start_step=start_step, cache=self.cache,
-            validation_cache_file=self.validation_cache_file).dataset
+            validation_cache_file=self.validation_cache_file, images_per_example=self.images_per_example).dataset
 
     def sample_examples(self, count):
         """The first ``count`` test images of each domain (as many of each, one grid row per pair)."""
@@ -168,7 +169,7 @@ def unpaired_data(config, options, validation_cache_dir):
     os.makedirs(validation_cache_dir, exist_ok=True)
     data = UnpairedData(name, data_dir, config.image_size, config.batch_size,
                         options.resolved_load_size(config.image_size), config.seed, options.cache,
-                        os.path.join(validation_cache_dir, "unpaired-train.json"))
+                        os.path.join(validation_cache_dir, "unpaired-train.json"), config.images_per_example)
     data.make_dataset(0)  # validates the folders before any step runs
     return data
 

@@ -11,7 +11,7 @@ from stargan_tf.models.config import ConfigError, check_ranges, option
 
 LABELED_DATASETS = ("shapes", "CelebA", "RaFD", "Both")
 UNPAIRED_DATASETS = ("shapes", "folder")
-SHAPES_PAIRS = ("circle2square", "red2blue")
+SHAPES_PAIRS = ("circle2square", "red2blue", "gray2color")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,7 +58,8 @@ class UnpairedDataOptions(BuiltinDataOptions):
     dataset: str = option("shapes", "shapes: a built-in pair (--shapes_pair). folder: --data_dir with trainA/ "
                                     "trainB/ testA/ testB/.", choices=UNPAIRED_DATASETS)
     data_dir: str = option(None, "Unpaired dataset root with trainA/ trainB/ testA/ testB/ (--dataset=folder).")
-    shapes_pair: str = option("circle2square", "The built-in pair: the shape-changing or the colour/texture one.",
+    shapes_pair: str = option("circle2square", "The built-in pair: circle2square (form), red2blue (colour and "
+                                               "texture) or gray2color (grey to one of three colours: multimodal).",
                               choices=SHAPES_PAIRS)
     load_size: int = option(None, "Training images are resized to this size, then randomly cropped to "
                                   "--image_size (default: image_size * 286 / 256, rounded: the official 286 "

@@ -129,3 +129,7 @@ class TwoDomainConfig(TrainingConfig):
     beta2: float = option(0.999, "Adam beta2.")
     direction: str = option("both", "Test mode: translate your images A->B, B->A or both.",
                             choices=("a2b", "b2a", "both"))
+
+    # Images per domain in one training example (a class constant, not a flag): DRIT's
+    # examples are pairs. The data family batches batch_size / images_per_example examples.
+    images_per_example = 1

@@ -6,9 +6,11 @@ Small, instant and learnable on a CPU, it exercises every pipeline layout:
   attributes `Red_Shape Green_Shape Blue_Shape Square Large Dark_Background`; the three
   colours are mutually exclusive (exactly one is 1), like CelebA hair colours.
 * RaFD-style class folders by colour: `rafd/train/<colour>/` and `rafd/test/<colour>/` (90/10).
-* Unpaired two-domain sets: `circle2square/` (A circles, B squares, same colours) and
-  `red2blue/` (A plain red shapes, B blue shapes with a striped or dotted texture), each
-  with `trainA, trainB, testA, testB` and slightly unequal domain sizes.
+* Unpaired two-domain sets: `circle2square/` (A circles, B squares, same colours),
+  `red2blue/` (A plain red shapes, B blue shapes with a striped or dotted texture) and
+  `gray2color/` (A mid-grey shapes, B red, green or blue ones, both on light backgrounds: a
+  multimodal target domain, for DRIT), each with `trainA, trainB, testA, testB` and
+  slightly unequal domain sizes.
 
 Everything is a pure function of `(num_images, image_size, seed)`; `write_shapes_dataset`
 records these in `shapes.json` and does nothing when they match. `sample_shape`,
@@ -28,8 +30,8 @@ from PIL import Image, ImageDraw
 ATTRIBUTES = ("Red_Shape", "Green_Shape", "Blue_Shape", "Square", "Large", "Dark_Background")
 COLOUR_NAMES = ATTRIBUTES[:3]
 _MARKER = "shapes.json"
-_FORMAT_VERSION = 1
-_SUBDIRS = ("celeba", "rafd", "circle2square", "red2blue")
+_FORMAT_VERSION = 2
+_SUBDIRS = ("celeba", "rafd", "circle2square", "red2blue", "gray2color")
 _JPEG_QUALITY = 95
 TEXTURE_RGB = (200, 200, 255)  # the texture of red2blue's domain B
 
@@ -48,11 +50,13 @@ class Domain:
 
 
 # The unpaired pairs as (domain A, domain B): circle2square changes the form, red2blue the
-# colour and texture.
+# colour and texture, gray2color the fill from grey to one of three colours.
 PAIRS = {
     "circle2square": (Domain({"square": False}), Domain({"square": True})),
     "red2blue": (Domain({"colour": 0}), Domain({"colour": 2}, textured=True)),
+    "gray2color": (Domain({"grey": True, "dark": False}), Domain({"dark": False})),
 }
+GREY_LEVEL = 128  # the grey fill of gray2color's domain A (R = G = B, jittered by up to 8)
 
 
 def default_shapes_root():
@@ -60,22 +64,27 @@ def default_shapes_root():
     return os.path.join(os.getcwd(), "data", "shapes")
 
 
-def sample_shape(rng, image_size, colour=None, square=None):
-    """Draw one shape description as the dataset does; `colour` (0=R, 1=G, 2=B) and `square`
-    are random unless given.
+def sample_shape(rng, image_size, colour=None, square=None, dark=None, grey=False):
+    """Draw one shape description as the dataset does; `colour` (0=R, 1=G, 2=B), `square`
+    and `dark` are random unless given (the same draws are made either way).
 
     The description is a dict: `colour`, `square`, `large`, `dark` (background class),
     `radius` and `centre` (x, y) in pixels of `image_size`, `rgb` (the fill: the `colour`
-    channel 200-255, the others 0-40), `level` (background grey, 25-70 dark, 185-230 light),
-    `texture` (0 stripes, 1 dots, where the domain is textured) and `noise_seed`.
+    channel 200-255, the others 0-40; with `grey`, every channel `GREY_LEVEL` +- 8 and
+    `colour` None), `level` (background grey, 25-70 dark, 185-230 light), `texture` (0
+    stripes, 1 dots, where the domain is textured) and `noise_seed`.
     """
     colour = int(rng.integers(3)) if colour is None else colour
     square = bool(rng.integers(2)) if square is None else square
-    large, dark = bool(rng.integers(2)), bool(rng.integers(2))
+    large, dark_draw = bool(rng.integers(2)), bool(rng.integers(2))
+    dark = dark_draw if dark is None else dark
     radius = image_size * (rng.uniform(0.28, 0.36) if large else rng.uniform(0.13, 0.18))
     centre = rng.uniform(radius + 1, image_size - radius - 2, size=2)
     rgb = rng.integers(0, 41, size=3)
     rgb[colour] = rng.integers(200, 256)
+    if grey:
+        rgb = np.full(3, GREY_LEVEL + int(rng.integers(-8, 9)))
+        colour = None
     level = rng.uniform(25, 70) if dark else rng.uniform(185, 230)
     return {
         "colour": colour, "square": square, "large": large, "dark": dark, "radius": radius,
@@ -179,6 +188,7 @@ def _paths(root):
         "rafd_test_dir": os.path.join(root, "rafd", "test"),
         "circle2square": os.path.join(root, "circle2square"),
         "red2blue": os.path.join(root, "red2blue"),
+        "gray2color": os.path.join(root, "gray2color"),
     }
 
 
@@ -186,7 +196,8 @@ def write_shapes_dataset(root, num_images=600, image_size=64, seed=0):
     """Write (or keep, if already written with these parameters) the shapes dataset under `root`.
 
     Returns a dict of paths: `root`, `celeba_image_dir`, `attr_path`, `rafd_image_dir`
-    (train split), `rafd_test_dir`, `circle2square`, `red2blue` (unpaired `--data_dir`s).
+    (train split), `rafd_test_dir`, `circle2square`, `red2blue`, `gray2color` (unpaired
+    `--data_dir`s).
     The same arguments always give byte-identical files.
     """
     root = os.fspath(root)
@@ -202,9 +213,9 @@ def write_shapes_dataset(root, num_images=600, image_size=64, seed=0):
         shutil.rmtree(os.path.join(root, sub), ignore_errors=True)
     if os.path.exists(marker):
         os.remove(marker)
-    rngs = [np.random.default_rng([seed, part]) for part in range(3)]
+    rngs = [np.random.default_rng([seed, part]) for part in range(4)]
     _write_labelled(root, num_images, image_size, rngs[0])
-    for part, pair in enumerate(("circle2square", "red2blue"), start=1):
+    for part, pair in enumerate(("circle2square", "red2blue", "gray2color"), start=1):
         _write_unpaired(os.path.join(root, pair), num_images, image_size, rngs[part], PAIRS[pair])
     with open(marker, "w") as handle:  # Written last: an interrupted run is redone next time.
         json.dump(params, handle)

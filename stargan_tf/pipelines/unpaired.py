@@ -3,7 +3,9 @@
 Train: each domain draws from its own stateless per-epoch permutation (different salts),
 so domains of different sizes work and element `k` is a pure function of (files, seed, k).
 Augmentation as CycleGAN's `resize_and_crop`: resize to `load_size`, random crop to
-`image_size`, random horizontal flip, all stateless.
+`image_size`, random horizontal flip, all stateless. With `images_per_example=2` (DRIT)
+each example is a pair of consecutive draws per domain (`image_a`, `image_a_random`, ...),
+so a replica gets whole pairs whatever the number of replicas.
 """
 
 import dataclasses
@@ -23,7 +25,8 @@ class UnpairedInfo:
     """The unpaired datasets of one split.
 
     Attributes:
-      dataset: train: infinite `{"image_a", "image_b"}` float32 [B, S, S, 3] in [-1, 1];
+      dataset: train: infinite `{"image_a", "image_b"}` float32 [B, S, S, 3] in [-1, 1]
+        (plus `image_a_random`, `image_b_random` with two images per example);
         test: finite `{"image_a", "name"}` over testA in file order (`name`: file base name).
       num_a: images in domain A of this split.
       num_b: images in domain B of this split.
@@ -47,23 +50,35 @@ def domain_files(data_dir, folder):
     return files
 
 
-def _train_dataset(paths_a, paths_b, image_size, load_size, global_batch_size, seed, start_step, flip, cache):
-    """Infinite `{"image_a", "image_b"}` batches starting at `start_step`."""
+def _train_dataset(paths_a, paths_b, image_size, load_size, global_batch_size, seed, start_step, flip, cache,
+                   images_per_example):
+    """Infinite batches of `global_batch_size / images_per_example` examples starting at
+    `start_step`; draw `k` is the same image whatever `images_per_example`."""
     load_a = image_loader(paths_a, load_size, None, cache)
     load_b = image_loader(paths_b, load_size, None, cache)
 
-    def element(k):
-        """Element `k`: one image per domain, each from its own permutation and augmentation stream."""
+    def draw(k):
+        """Draw `k`: one image per domain, each from its own permutation and augmentation stream."""
         a = load_a(sampling.shuffled_file_index(k, len(paths_a), seed, sampling.SALT_FILES))
         b = load_b(sampling.shuffled_file_index(k, len(paths_b), seed, sampling.SALT_FILES_B))
         a = sampling.augment(a, k, seed, sampling.SALT_AUGMENT, flip, crop_size=image_size)
         b = sampling.augment(b, k, seed, sampling.SALT_AUGMENT_B, flip, crop_size=image_size)
-        return {"image_a": images.to_unit_range(a), "image_b": images.to_unit_range(b)}
+        return images.to_unit_range(a), images.to_unit_range(b)
 
+    def element(j):
+        """Example `j`: draws `j * n` to `j * n + n - 1`, the first as `image_a/b`, the
+        second as `image_a/b_random` (n = `images_per_example`)."""
+        first_a, first_b = draw(j * images_per_example)
+        example = {"image_a": first_a, "image_b": first_b}
+        if images_per_example == 2:
+            example["image_a_random"], example["image_b_random"] = draw(j * images_per_example + 1)
+        return example
+
+    examples_per_batch = global_batch_size // images_per_example
     return (
-        sampling.element_indices(start_step, global_batch_size)
+        sampling.element_indices(start_step, examples_per_batch)
         .map(element, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        .batch(global_batch_size, drop_remainder=True)
+        .batch(examples_per_batch, drop_remainder=True)
         .prefetch(tf.data.AUTOTUNE)
     )
 
@@ -96,12 +111,18 @@ def unpaired_dataset(
     flip=True,
     cache=False,
     validation_cache_file=None,
+    images_per_example=1,
 ):
     """The unpaired pipeline of `split` as an `UnpairedInfo` (see its attributes for dict keys).
 
     `load_size` defaults to `image_size + 30` (CycleGAN's 286 for 256). Test images are
-    resized straight to `image_size`, without augmentation.
+    resized straight to `image_size`, without augmentation. `images_per_example` (1 or 2,
+    dividing `global_batch_size`) groups consecutive training draws of a domain into one
+    example.
     """
+    if images_per_example not in (1, 2) or global_batch_size % images_per_example:
+        raise ValueError(f"images_per_example must be 1 or 2 and divide the batch ({global_batch_size}), "
+                         f"got {images_per_example}")
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     paths_a = domain_files(data_dir, f"{split}A")
@@ -118,6 +139,6 @@ def unpaired_dataset(
     if load_size < image_size:
         raise ValueError(f"load_size ({load_size}) must be at least image_size ({image_size}) to crop from.")
     dataset = _train_dataset(
-        paths_a, paths_b, image_size, load_size, global_batch_size, seed, start_step, flip, cache
+        paths_a, paths_b, image_size, load_size, global_batch_size, seed, start_step, flip, cache, images_per_example
     )
     return UnpairedInfo(dataset, len(paths_a), len(paths_b))

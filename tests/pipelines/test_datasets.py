@@ -135,6 +135,26 @@ def test_unpaired_train_unequal_domains_and_resume(shapes):
     _assert_same(batches[:3], _batches(cached.dataset, 3))
 
 
+def test_unpaired_pairs_are_consecutive_draws_and_resume(shapes):
+    """``images_per_example=2`` (DRIT): example j holds draws 2j and 2j + 1 of each domain,
+    the very images the one-image stream gives at twice the batch, so a batch of pairs
+    splits across replicas by whole pairs."""
+    single = _batches(unpaired_dataset(shapes["gray2color"], image_size=SIZE, global_batch_size=4, seed=3).dataset, 3)
+    pairs = unpaired_dataset(shapes["gray2color"], image_size=SIZE, global_batch_size=4, seed=3, images_per_example=2)
+    batches = _batches(pairs.dataset, 3)
+    assert set(batches[0]) == {"image_a", "image_b", "image_a_random", "image_b_random"}
+    assert batches[0]["image_a"].shape == (2, SIZE, SIZE, 3)
+    for one, two in zip(single, batches):
+        for domain in ("a", "b"):
+            np.testing.assert_array_equal(two[f"image_{domain}"], one[f"image_{domain}"][0::2])
+            np.testing.assert_array_equal(two[f"image_{domain}_random"], one[f"image_{domain}"][1::2])
+    resumed = unpaired_dataset(shapes["gray2color"], image_size=SIZE, global_batch_size=4, seed=3, start_step=2,
+                               images_per_example=2)
+    _assert_same(batches[2:3], _batches(resumed.dataset, 1))
+    with pytest.raises(ValueError, match="images_per_example"):
+        unpaired_dataset(shapes["gray2color"], image_size=SIZE, global_batch_size=3, images_per_example=2)
+
+
 def test_unpaired_load_size_sets_the_crop_margin(tmp_path):
     """One gradient image per domain: with load_size == image_size (and no flip) every element
     is that image resized; with the default image_size + 30 the random crops differ."""

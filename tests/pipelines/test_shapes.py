@@ -45,7 +45,7 @@ def test_layout_and_counts(shapes):
     }
     assert set(rafd_counts["train"]) == set(rafd_counts["test"]) == {"Red_Shape", "Green_Shape", "Blue_Shape"}
     assert sum(rafd_counts["train"].values()) == 54 and sum(rafd_counts["test"].values()) == 6
-    for pair in ("circle2square", "red2blue"):
+    for pair in ("circle2square", "red2blue", "gray2color"):
         sizes = {d: len(os.listdir(os.path.join(shapes[pair], d))) for d in ("trainA", "trainB", "testA", "testB")}
         assert all(n > 0 for n in sizes.values())
         assert sizes["trainA"] != sizes["trainB"]
@@ -98,3 +98,26 @@ def test_unpaired_domains_differ_as_described(shapes):
     _, colour_a = mean_fill_and_colour(os.path.join(shapes["red2blue"], "trainA"))
     _, colour_b = mean_fill_and_colour(os.path.join(shapes["red2blue"], "trainB"))
     assert np.all(colour_a == 0) and np.all(colour_b == 2)
+
+
+def test_gray2color_has_grey_shapes_in_a_and_every_colour_in_b_on_light_backgrounds(shapes):
+    """DRIT's pair: A's fill has equal channels near mid grey, B's one dominant channel, all
+    three colours occurring (a multimodal target domain); every background light."""
+    def shape_pixels_and_corner(path):
+        pixels = np.asarray(Image.open(path).convert("RGB")).astype(int)
+        corner = pixels[:2, :2].mean()
+        return pixels[np.abs(pixels.mean(axis=2) - corner) > 40], corner
+
+    colours = set()
+    for domain in ("trainA", "trainB"):
+        folder = os.path.join(shapes["gray2color"], domain)
+        for name in sorted(os.listdir(folder)):
+            fill, corner = shape_pixels_and_corner(os.path.join(folder, name))
+            assert corner > 170, name
+            mean = fill.mean(axis=0)
+            if domain == "trainA":
+                assert np.ptp(mean) < 12 and abs(mean.mean() - 128) < 16, (name, mean)
+            else:
+                assert mean.max() - np.sort(mean)[1] > 100, (name, mean)
+                colours.add(int(np.argmax(mean)))
+    assert colours == {0, 1, 2}
