@@ -140,10 +140,15 @@ def _translate_folder(run, system):
     from stargan_tf.training.samples import grid, save_png
 
     photos = load_user_images(run.flags.test_image_dir, run.config.image_size)
+    extra = {}
+    reference_dir = getattr(run.config, "reference_dir", None)  # systems that take reference images (DRIT)
+    if reference_dir:
+        references = load_user_images(reference_dir, run.config.image_size)
+        extra = {"reference": references.images, "reference_names": references.stems}
     result_dir = run.flags.result_dir or os.path.join(run.run_dir, "results")
     written = []
     for start in range(0, len(photos.stems), TEST_BATCH):
-        columns = system.test_columns({"image": photos.images[start : start + TEST_BATCH]})
+        columns = system.test_columns({"image": photos.images[start : start + TEST_BATCH], **extra})
         for offset, stem in enumerate(photos.stems[start : start + TEST_BATCH]):
             for column in columns:
                 if column.role != INPUT:

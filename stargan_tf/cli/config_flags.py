@@ -74,9 +74,9 @@ def _help(entries):
     choice_text = ""
     if choices:
         if len(set(choices.values())) == 1:
-            choice_text = f"; one of {'|'.join(next(iter(choices.values())))}"
+            choice_text = f"; one of {'|'.join(map(str, next(iter(choices.values()))))}"
         else:
-            choice_text = "; " + ", ".join(f"{name}: {'|'.join(c)}" for name, c in choices.items())
+            choice_text = "; " + ", ".join(f"{name}: {'|'.join(map(str, c))}" for name, c in choices.items())
     return f"{text} ({default_text}{choice_text})"
 
 

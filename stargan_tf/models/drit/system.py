@@ -396,11 +396,13 @@ class DRIT(GANSystem):
 
     def test_columns(self, inputs):
         """The user's images in the configured ``direction``: ``num_samples`` random-code
-        outputs each and, with ``inputs["reference"]`` (images of the target domain), one
-        output per reference image with that reference's attribute code."""
+        outputs each and, with ``inputs["reference"]`` (images of the target domain, named
+        by ``inputs["reference_names"]``), one output per reference image with that
+        reference's attribute code."""
         image = np.asarray(inputs["image"])
-        references = [(f"reference{k + 1}", np.repeat(reference[None], len(image), axis=0))
-                      for k, reference in enumerate(inputs.get("reference", ()))]
+        given = inputs.get("reference", ())
+        names = inputs.get("reference_names") or [f"reference{k + 1}" for k in range(len(given))]
+        references = [(name, np.repeat(reference[None], len(image), axis=0)) for name, reference in zip(names, given)]
         keys = {"a2b": ("a2b",), "b2a": ("b2a",), "both": ("a2b", "b2a")}[self.config.direction]
         columns = []
         for name, source, target in DIRECTIONS:
