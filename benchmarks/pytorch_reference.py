@@ -1,9 +1,10 @@
 """PyTorch reference training iterations for ``benchmarks/vs_pytorch.py``: StarGAN, U-GAT-IT
-light and CycleGAN as their official codes train them, written here from the papers'
-published architectures and the official train steps (``yunjey/stargan`` ``model.py`` /
-``solver.py``; ``znxlwm/UGATIT-pytorch`` ``networks.py`` / ``UGATIT.py``;
-``junyanz/pytorch-CycleGAN-and-pix2pix`` ``resnet_9blocks``, ``basic`` PatchGAN,
-``cycle_gan_model.py``, ``image_pool.py``).
+light, CycleGAN and DRIT (``drit``; ``drit_ms`` with DRIT++'s mode seeking) as their official
+codes train them, written here from the papers' published architectures and the official
+train steps (``yunjey/stargan`` ``model.py`` / ``solver.py``; ``znxlwm/UGATIT-pytorch``
+``networks.py`` / ``UGATIT.py``; ``junyanz/pytorch-CycleGAN-and-pix2pix`` ``resnet_9blocks``,
+``basic`` PatchGAN, ``cycle_gan_model.py``, ``image_pool.py``; ``HsinYingLee/DRIT``
+``networks.py`` / ``model.py``).
 
 It runs under a separate Python that has torch (never the project's environment; the project
 does not import torch). After building, it prints ``ready {"torch": version, "parameters":
@@ -478,7 +479,256 @@ class CycleGANStep:
     parts = ("generator", "discriminator")
 
 
-SYSTEMS = {"stargan": StarGANStep, "ugatit_light": UGATITStep, "cyclegan": CycleGANStep}
+# ---- DRIT (Lee et al. 2018; research notes section 1: concat generator, three-scale Ds) ----
+def drit_conv(in_channels, out_channels, kernel, stride=1, padding=0, norm=False, activation=None):
+    """Reflection pad, conv with bias, optional affine-free instance norm, activation."""
+    layers = [nn.ReflectionPad2d(padding), nn.Conv2d(in_channels, out_channels, kernel, stride)]
+    if norm:
+        layers.append(nn.InstanceNorm2d(out_channels))
+    if activation is not None:
+        layers.append(activation)
+    return layers
+
+
+class DRITResidual(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.body = nn.Sequential(*drit_conv(dim, dim, 3, padding=1, norm=True, activation=nn.ReLU()),
+                                  *drit_conv(dim, dim, 3, padding=1, norm=True))
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
+def drit_content_trunk():
+    return nn.Sequential(*drit_conv(3, 64, 7, padding=3, activation=nn.LeakyReLU(0.01)),
+                         *drit_conv(64, 128, 3, 2, 1, norm=True, activation=nn.ReLU()),
+                         *drit_conv(128, 256, 3, 2, 1, norm=True, activation=nn.ReLU()),
+                         *(DRITResidual(256) for _ in range(3)))
+
+
+class DRITBasicBlock(nn.Module):
+    """BicycleGAN's encoder block without norm (LeakyReLU 0.2)."""
+
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.body = nn.Sequential(nn.LeakyReLU(0.2), *drit_conv(in_channels, in_channels, 3, padding=1),
+                                  nn.LeakyReLU(0.2), *drit_conv(in_channels, out_channels, 3, padding=1),
+                                  nn.AvgPool2d(2))
+        self.shortcut = nn.Sequential(nn.AvgPool2d(2), nn.Conv2d(in_channels, out_channels, 1))
+
+    def forward(self, x):
+        return self.body(x) + self.shortcut(x)
+
+
+class DRITAttributeEncoder(nn.Module):
+    def __init__(self, nz=8):
+        super().__init__()
+        self.body = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(3, 64, 4, 2), DRITBasicBlock(64, 128),
+                                  DRITBasicBlock(128, 192), DRITBasicBlock(192, 256), nn.LeakyReLU(0.2),
+                                  nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.mean, self.log_variance = nn.Linear(256, nz), nn.Linear(256, nz)
+
+    def forward(self, x):
+        features = self.body(x)
+        return self.mean(features), self.log_variance(features)
+
+
+class DRITLayerNorm(nn.Module):
+    """Layer norm over (C, H, W) with a per-channel affine (the MUNIT decoder's)."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.weight, self.bias = nn.Parameter(torch.ones(channels, 1, 1)), nn.Parameter(torch.zeros(channels, 1, 1))
+
+    def forward(self, x):
+        shape = x.shape[1:]
+        return F.layer_norm(x, shape, self.weight.expand(shape), self.bias.expand(shape))
+
+
+def tile_concat(x, z):
+    return torch.cat([x, z[:, :, None, None].expand(-1, -1, x.shape[2], x.shape[3])], 1)
+
+
+class DRITGenerator(nn.Module):
+    """One domain of the concatenation generator (after the shared residual block)."""
+
+    def __init__(self, nz=8):
+        super().__init__()
+        width = 256 + nz
+        self.blocks = nn.Sequential(*(DRITResidual(width) for _ in range(3)))
+        self.up1 = nn.Sequential(nn.ConvTranspose2d(width + nz, (width + nz) // 2, 3, 2, 1, output_padding=1),
+                                 DRITLayerNorm((width + nz) // 2), nn.ReLU())
+        width = (width + nz) // 2
+        self.up2 = nn.Sequential(nn.ConvTranspose2d(width + nz, (width + nz) // 2, 3, 2, 1, output_padding=1),
+                                 DRITLayerNorm((width + nz) // 2), nn.ReLU())
+        width = (width + nz) // 2
+        self.out = nn.Sequential(nn.ConvTranspose2d(width + nz, 3, 1), nn.Tanh())
+
+    def forward(self, content, z):
+        x = self.blocks(tile_concat(content, z))
+        x = self.up1(tile_concat(x, z))
+        x = self.up2(tile_concat(x, z))
+        return self.out(tile_concat(x, z))
+
+
+class DRITMultiScale(nn.Module):
+    def __init__(self, scales=3):
+        super().__init__()
+        def critic():
+            layers, channels = [], 3
+            for out_channels in (64, 128, 256, 512):
+                layers += drit_conv(channels, out_channels, 4, 2, 1, activation=nn.LeakyReLU(0.01))
+                channels = out_channels
+            return nn.Sequential(*layers, nn.Conv2d(channels, 1, 1))
+        self.critics = nn.ModuleList(critic() for _ in range(scales))
+        self.down = nn.AvgPool2d(3, 2, 1, count_include_pad=False)
+
+    def forward(self, x):
+        outputs = []
+        for critic in self.critics:
+            outputs.append(critic(x))
+            x = self.down(x)
+        return outputs
+
+
+def drit_content_discriminator():
+    layers = []
+    for _ in range(3):
+        layers += drit_conv(256, 256, 7, 2, 1, activation=nn.LeakyReLU(0.01))
+    layers += drit_conv(256, 256, 4, activation=nn.LeakyReLU(0.01))
+    return nn.Sequential(*layers, nn.Conv2d(256, 1, 1), nn.Flatten(0))
+
+
+class DRITStep:
+    """DRIT's full iteration (``update_D`` then ``update_EG``) at batch 2 (one encoded and
+    one random image per domain), ``--concat 1``, three-scale Ds; with ``--mode_seeking`` a
+    second random code (DRIT++). ``update_EG`` takes both gradient sets at the same weights
+    and then steps (set 1: E_c, E_a, G; set 2: E_c, G), the form that runs on current
+    PyTorch (research notes 1.3). Adam 1e-4 (0.5, 0.999), weight decay 1e-4; content D lr
+    4e-5, gradient clipped to 5. ``--repeat_num`` is unused; ``--conv_dim`` must be 64 (the
+    official widths are fixed)."""
+
+    def __init__(self, args):
+        nz, self.mode_seeking = 8, args.mode_seeking
+        self.trunk = {d: drit_content_trunk() for d in "ab"}
+        self.content_share, self.generator_share = DRITResidual(256), DRITResidual(256)
+        self.attribute = {d: DRITAttributeEncoder(nz) for d in "ab"}
+        self.generator = {d: DRITGenerator(nz) for d in "ab"}
+        self.disc = {key: DRITMultiScale() for key in ("a", "b", "a2", "b2")}
+        self.disc_content = drit_content_discriminator()
+        modules = [*self.trunk.values(), self.content_share, self.generator_share, *self.attribute.values(),
+                   *self.generator.values(), *self.disc.values(), self.disc_content]
+        for module in modules:
+            module.apply(normal_init)
+        adam = dict(betas=(0.5, 0.999), weight_decay=1e-4)
+
+        def params(*nets):
+            return [p for net in nets for p in net.parameters()]
+
+        self.content_generator_params = params(*self.trunk.values(), self.content_share, self.generator_share,
+                                               *self.generator.values())
+        self.attribute_params = params(*self.attribute.values())
+        self.optimizers = {
+            "content": torch.optim.Adam(params(*self.trunk.values(), self.content_share), lr=1e-4, **adam),
+            "attribute": torch.optim.Adam(self.attribute_params, lr=1e-4, **adam),
+            "generator": torch.optim.Adam(params(self.generator_share, *self.generator.values()), lr=1e-4, **adam),
+            "disc": torch.optim.Adam(params(*self.disc.values()), lr=1e-4, **adam),
+            "disc_content": torch.optim.Adam(self.disc_content.parameters(), lr=4e-5, **adam),
+        }
+        shape = (2, 3, args.image_size, args.image_size)
+        self.real = {d: torch.rand(shape) * 2 - 1 for d in "ab"}
+        self.nz = nz
+        self.networks = {"content_encoder_a": self.trunk["a"], "content_share": self.content_share,
+                         "attribute_encoder_a": self.attribute["a"], "generator_share": self.generator_share,
+                         "generator_a": self.generator["a"], "disc_a": self.disc["a"],
+                         "disc_content": self.disc_content}
+
+    def content(self, d, x):
+        code = self.content_share(self.trunk[d](x))
+        return code + torch.randn_like(code)  # the noise layer, in training
+
+    def generate(self, d, content, z):
+        return self.generator[d](self.generator_share(content), z)
+
+    def sampled(self, d, x):
+        mean, log_variance = self.attribute[d](x)
+        return mean + torch.randn_like(mean) * torch.exp(0.5 * log_variance), mean, log_variance
+
+    @staticmethod
+    def bce(logits, target):
+        return sum(F.binary_cross_entropy(torch.sigmoid(l), torch.full_like(l, target)) for l in logits)
+
+    def forward(self):
+        encoded = {d: self.real[d][:1] for d in "ab"}
+        self.encoded, self.random_real = encoded, {d: self.real[d][1:] for d in "ab"}
+        f = {"content": {d: self.content(d, encoded[d]) for d in "ab"},
+             "attribute": {d: self.sampled(d, encoded[d]) for d in "ab"}}
+        randoms = [torch.randn(1, self.nz)] + ([torch.randn(1, self.nz)] if self.mode_seeking else [])
+        fakes = {}
+        for d, o in (("a", "b"), ("b", "a")):
+            contents = [f["content"][o], f["content"][d]] + [f["content"][o]] * len(randoms)
+            codes = [f["attribute"][d][0]] * 2 + randoms
+            out = torch.split(self.generate(d, torch.cat(contents), torch.cat(codes)), 1)
+            fakes[d] = {"encoded": out[0], "self": out[1], "random": out[2:]}
+        recon = {}
+        for d, o in (("a", "b"), ("b", "a")):
+            recon[d] = self.generate(d, self.content(o, fakes[o]["encoded"]), self.sampled(d, fakes[d]["encoded"])[0])
+        f.update(randoms=randoms, fakes=fakes, recon=recon,
+                 regressed={d: self.attribute[d](fakes[d]["random"][0])[0] for d in "ab"})
+        self.f = f
+
+    def update_d(self):
+        self.forward()
+        f, total = self.f, 0.0
+        self.optimizers["disc"].zero_grad()
+        for d in "ab":
+            loss = self.bce(self.disc[d](self.real[d][:1]), 1.0) + self.bce(
+                self.disc[d](f["fakes"][d]["encoded"].detach()), 0.0)
+            for fake in f["fakes"][d]["random"]:
+                loss = loss + self.bce(self.disc[d + "2"](self.random_real[d]), 1.0) + self.bce(
+                    self.disc[d + "2"](fake.detach()), 0.0)
+            loss.backward()
+            total += loss.item()
+        self.optimizers["disc"].step()
+        self.optimizers["disc_content"].zero_grad()
+        loss = self.bce([self.disc_content(f["content"]["b"].detach())], 1.0) + self.bce(
+            [self.disc_content(f["content"]["a"].detach())], 0.0)
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.disc_content.parameters(), 5)
+        self.optimizers["disc_content"].step()
+        return total + loss.item()
+
+    def update_eg(self):
+        f = self.f
+        set1 = sum(self.bce(self.disc[d](f["fakes"][d]["encoded"]), 1.0)
+                   + self.bce([self.disc_content(f["content"][d])], 0.5)
+                   + 10 * (F.l1_loss(f["recon"][d], self.encoded[d]) + F.l1_loss(f["fakes"][d]["self"], self.encoded[d]))
+                   - 0.5 * 0.01 * torch.sum(1 + f["attribute"][d][2] - f["attribute"][d][1] ** 2
+                                            - f["attribute"][d][2].exp())
+                   + 0.01 * torch.mean(f["content"][d] ** 2) for d in "ab")
+        set2 = sum(sum(self.bce(self.disc[d + "2"](fake), 1.0) for fake in f["fakes"][d]["random"])
+                   + 10 * torch.mean(torch.abs(f["regressed"][d] - f["randoms"][0])) for d in "ab")
+        if self.mode_seeking:
+            distance = torch.mean(torch.abs(f["randoms"][1] - f["randoms"][0]))
+            set2 = set2 + sum(1 / (torch.mean(torch.abs(f["fakes"][d]["random"][1] - f["fakes"][d]["random"][0]))
+                                   / distance + 1e-5) for d in "ab")
+        both, attribute = self.content_generator_params, self.attribute_params
+        gradients1 = torch.autograd.grad(set1, both + attribute, retain_graph=True, allow_unused=True)
+        gradients2 = torch.autograd.grad(set2, both, allow_unused=True)
+        for params, gradients, names in ((both + attribute, gradients1, ("content", "generator", "attribute")),
+                                         (both, gradients2, ("content", "generator"))):
+            for p, g in zip(params, gradients):
+                p.grad = g
+            for name in names:
+                self.optimizers[name].step()
+        return (set1 + set2).item()
+
+    parts = ("update_d", "update_eg")
+
+
+SYSTEMS = {"stargan": StarGANStep, "ugatit_light": UGATITStep, "cyclegan": CycleGANStep, "drit": DRITStep,
+           "drit_ms": DRITStep}
 
 
 def main():
@@ -487,12 +737,14 @@ def main():
     for flag in ("image_size", "batch_size", "conv_dim", "repeat_num", "threads"):
         parser.add_argument(f"--{flag}", type=int, required=True)
     parser.add_argument("--lean", action="store_true")
+    parser.add_argument("--mode_seeking", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(args.threads)
     torch.manual_seed(args.seed)
     random.seed(args.seed)
+    args.mode_seeking = args.mode_seeking or args.system == "drit_ms"
     step = SYSTEMS[args.system](args)
     counts = {name: sum(p.numel() for p in net.parameters()) for name, net in step.networks.items()}
     print("ready " + json.dumps({"torch": torch.__version__, "parameters": counts}), flush=True)

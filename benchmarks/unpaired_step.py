@@ -44,8 +44,10 @@ def unpaired_trainer(name, given=None, jit_compile=False):
     # The loop's own step (strategy.run of each of steps_for(i), compiled once per step).
     trainer = Trainer(system, tf.distribute.get_strategy(), None, tempfile.mkdtemp(),
                       LoopConfig(num_iters=1, jit_compile=jit_compile), is_chief=False)
-    shape = (config.batch_size, config.image_size, config.image_size, 3)
-    batch = {key: tf.random.uniform(shape, -1, 1) for key in ("image_a", "image_b")}
+    # A batch as the unpaired data family makes it (DRIT's: pairs, with the random halves).
+    shape = (config.batch_size // config.images_per_example, config.image_size, config.image_size, 3)
+    keys = ("image_a", "image_b") + (("image_a_random", "image_b_random") if config.images_per_example == 2 else ())
+    batch = {key: tf.random.uniform(shape, -1, 1) for key in keys}
     label = " ".join([name] + [f"{k}={v}" for k, v in GIVEN.get(name, {}).items()])
     return label, config, trainer, batch
 

@@ -1,6 +1,7 @@
-"""Seconds per training iteration of this project's StarGAN, U-GAT-IT light and CycleGAN
-against PyTorch references of their official codes (``benchmarks/pytorch_reference.py``),
-side by side on this CPU, and the ratio ours / theirs.
+"""Seconds per training iteration of this project's StarGAN, U-GAT-IT light, CycleGAN and
+DRIT (full iterations, without and with DRIT++'s mode seeking) against PyTorch references of
+their official codes (``benchmarks/pytorch_reference.py``), side by side on this CPU, and the
+ratio ours / theirs.
 
 The PyTorch side runs in its own process under ``--torch_python``, a Python that has torch
 (the project never imports it), e.g. a throwaway environment:
@@ -11,7 +12,8 @@ The PyTorch side runs in its own process under ``--torch_python``, a Python that
     python benchmarks/vs_pytorch.py --torch_python=/tmp/torchvenv/bin/python --quick   # smoke run
 
 Sizes (the papers'): StarGAN 128x128, batch 16, conv 64, 6 residual blocks / 6 D layers,
-c_dim 5; U-GAT-IT light and CycleGAN 256x256, batch 1, 64 channels, 4 and 9 residual blocks.
+c_dim 5; U-GAT-IT light and CycleGAN 256x256, batch 1, 64 channels, 4 and 9 residual blocks;
+DRIT 216x216 crops, batch 2 (one pair), --concat=1, three-scale discriminators.
 Ours is the loop's compiled step (``Trainer.train_step`` of each step of the iteration, its
 logs then converted with float() as the loop does); theirs the official iteration with its
 .item() logging; neither loads data. Both sides use ``--threads`` threads (TensorFlow's
@@ -41,11 +43,17 @@ PAPER = {
     "stargan": dict(image_size=128, batch_size=16, conv_dim=64, repeat_num=6),
     "ugatit_light": dict(image_size=256, batch_size=1, conv_dim=64, repeat_num=4),
     "cyclegan": dict(image_size=256, batch_size=1, conv_dim=64, repeat_num=9),
+    # DRIT's widths are fixed (repeat_num unused); 216 crops are its official size and the
+    # content discriminator's least, so the quick run keeps them.
+    "drit": dict(image_size=216, batch_size=2, conv_dim=64, repeat_num=0),
+    "drit_ms": dict(image_size=216, batch_size=2, conv_dim=64, repeat_num=0),
 }
 QUICK = {
     "stargan": dict(image_size=32, batch_size=4, conv_dim=8, repeat_num=2),
     "ugatit_light": dict(image_size=96, batch_size=1, conv_dim=8, repeat_num=1),  # 96: the global D's least
     "cyclegan": dict(image_size=64, batch_size=1, conv_dim=8, repeat_num=2),
+    "drit": PAPER["drit"],
+    "drit_ms": PAPER["drit_ms"],
 }
 REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pytorch_reference.py")
 
@@ -119,6 +127,16 @@ class Ours:
             self.batches = [next(iterator) for _ in range(args.rounds + 1)]
             # Every iteration has a G update (the reference's iteration with n_critic reached).
             self.steps = self.system.steps_for(self.system.config.n_critic - 1)
+        elif system.startswith("drit"):
+            from benchmarks.unpaired_step import unpaired_trainer
+
+            given = {"image_size": sizes["image_size"], "batch_size": sizes["batch_size"], "ch": sizes["conv_dim"],
+                     "mode_seeking": system == "drit_ms"}
+            _, _, self.trainer, batch = unpaired_trainer("drit", given, args.jit_compile)
+            self.system = self.trainer.system
+            self.batches = [batch] * (args.rounds + 1)
+            # The full iteration (every D, then E and G), as the reference's update_D + update_EG.
+            self.steps = self.system.steps_for(self.system.config.d_iter - 1)
         else:
             from benchmarks.unpaired_step import unpaired_trainer
 

@@ -4,13 +4,14 @@ empty --reference_dir) with exit code 2 and the run directory untouched, and the
 totals in --mode=summary."""
 
 import os
+import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from stargan_tf.cli.flags import FLAGS
-from stargan_tf.cli.main import main
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from in_process import snapshot, train_in_process  # noqa: E402
 
 TINY_DRIT = ["--model=drit", "--shapes_pair=gray2color", "--image_size=32", "--load_size=36", "--ch=4",
              "--content_dis_layers=0", "--dis_scale=2", "--batch_size=4", "--d_iter=2"]
@@ -19,21 +20,8 @@ TINY_DRIT = ["--model=drit", "--shapes_pair=gray2color", "--image_size=32", "--l
 @pytest.fixture(scope="module")
 def drit_run(builtin_data, tmp_path_factory):
     """A tiny DRIT run trained in this process (both step kinds, checkpoint at iteration 2)."""
-    run_dir = tmp_path_factory.mktemp("drit") / "run"
-    FLAGS.unparse_flags()
-    FLAGS(["main.py", f"--shapes_dir={builtin_data['shapes_dir']}",
-           f"--shapes_num_images={builtin_data['shapes_num_images']}", f"--run_dir={run_dir}", *TINY_DRIT,
-           "--num_iters=2", "--model_save_step=2", "--noexport_after_train"])
-    try:
-        assert main(["main.py"]) == 0
-    finally:
-        FLAGS.unparse_flags()
-    return run_dir
-
-
-def snapshot(folder):
-    return {os.path.relpath(os.path.join(d, f), folder): open(os.path.join(d, f), "rb").read()
-            for d, _, files in os.walk(folder) for f in files}
+    return train_in_process(builtin_data, tmp_path_factory.mktemp("drit") / "run",
+                            [*TINY_DRIT, "--num_iters=2", "--model_save_step=2"])
 
 
 def photos(folder, count, seed):

@@ -4,14 +4,15 @@ TensorFlow does any work; summary prints the official parameter counts; the othe
 datasets train; a run directory is never touched by a refused command."""
 
 import os
+import sys
 import shutil
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from stargan_tf.cli.flags import FLAGS
-from stargan_tf.cli.main import main
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from in_process import snapshot, train_in_process  # noqa: E402
 
 SHAPES_ATTRS = "Red_Shape,Green_Shape,Blue_Shape,Square,Large"
 
@@ -53,30 +54,15 @@ def test_summary_says_which_preset_it_shows_and_takes_the_flags_given(cli):
     assert "generator_a2b: " in out
 
 
-@pytest.fixture(scope="module")
-def trained_run(builtin_data, tmp_path_factory):
-    """A tiny StarGAN run trained in this process (checkpoint at iteration 2)."""
-    run_dir = tmp_path_factory.mktemp("trained") / "run"
-    FLAGS.unparse_flags()
-    FLAGS(["main.py", f"--shapes_dir={builtin_data['shapes_dir']}",
-           f"--shapes_num_images={builtin_data['shapes_num_images']}", f"--run_dir={run_dir}", "--image_size=16",
-           "--g_conv_dim=8", "--d_conv_dim=8", "--g_repeat_num=1", "--d_repeat_num=3", "--batch_size=4",
-           "--num_iters=2", "--model_save_step=2", "--noexport_after_train"])
-    try:
-        assert main(["main.py"]) == 0
-    finally:
-        FLAGS.unparse_flags()
-    return run_dir
-
-
 TINY_STARGAN = ["--image_size=16", "--g_conv_dim=8", "--d_conv_dim=8", "--g_repeat_num=1", "--d_repeat_num=3",
                 "--batch_size=4"]
 
 
-def snapshot(folder):
-    """{relative path: bytes} of every file under ``folder``."""
-    return {os.path.relpath(os.path.join(d, f), folder): open(os.path.join(d, f), "rb").read()
-            for d, _, files in os.walk(folder) for f in files}
+@pytest.fixture(scope="module")
+def trained_run(builtin_data, tmp_path_factory):
+    """A tiny StarGAN run trained in this process (checkpoint at iteration 2)."""
+    return train_in_process(builtin_data, tmp_path_factory.mktemp("trained") / "run",
+                            [*TINY_STARGAN, "--num_iters=2", "--model_save_step=2"])
 
 
 def test_different_architecture_flags_are_refused_and_the_run_is_unchanged(cli, trained_run):

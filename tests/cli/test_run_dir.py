@@ -18,14 +18,11 @@ from stargan_tf.training.run_dir import RunLock
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "distributed"))
 import procs  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from in_process import snapshot  # noqa: E402
+
 TINY = ["--image_size=16", "--g_conv_dim=8", "--d_conv_dim=8", "--g_repeat_num=1", "--d_repeat_num=3",
         "--batch_size=4", "--n_critic=1", "--model_save_step=2", "--noexport_after_train"]
-
-
-def snapshot(folder):
-    """{relative path: bytes} of every file under ``folder`` ({} when it does not exist)."""
-    return {os.path.relpath(os.path.join(d, f), folder): open(os.path.join(d, f), "rb").read()
-            for d, _, files in os.walk(folder) for f in files}
 
 
 def test_resume_in_the_default_run_dir_and_from_another_working_directory(cli, tmp_path, monkeypatch):
