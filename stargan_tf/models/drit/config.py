@@ -43,8 +43,8 @@ class DRITConfig(TwoDomainConfig):
                             "discriminator.", minimum=1)
     mode_seeking: bool = option(False, "DRIT++'s mode-seeking regulariser: a second random code per example, "
                                        "weight 1 (the official code's default; off here as in the ECCV paper).")
-    lr_dcontent: float = option(4e-5, "Learning rate of the content discriminator (the official lr / 2.5).",
-                                minimum=0.0)
+    lr_dcontent: float = option(None, "Learning rate of the content discriminator (default: --lr / 2.5, as the "
+                                      "official code derives it: 4e-5).", minimum=0.0)
     content_clip_norm: float = option(5.0, "Norm to which the content discriminator's gradient is clipped.",
                                       minimum=0.0)
     weight_decay: float = option(1e-4, "Adam weight decay of every network (PyTorch's coupled L2 form).",
@@ -60,6 +60,10 @@ class DRITConfig(TwoDomainConfig):
     # Each training example holds two images per domain: the encoded one and the real image
     # of the random-code discriminators (read by the unpaired data family).
     images_per_example = 2
+
+    @property
+    def content_discriminator_lr(self):
+        return self.lr / 2.5 if self.lr_dcontent is None else self.lr_dcontent
 
     def __post_init__(self):
         super().__post_init__()

@@ -138,18 +138,19 @@ class DRIT(GANSystem):
         # one here: E^c and G step twice per full iteration, E^a once, the domain Ds once,
         # D^c every iteration. PyTorch's epsilon 1e-8.
         c = self.config
-        self.optimizers = {
-            group: self.adam(c.lr_dcontent if group == "content_discriminator" else c.lr, c.beta1, c.beta2,
-                             self._variables(group), epsilon=1e-8, name=f"{group}_adam")
-            for group in self.network_groups()
-        }
+        self.optimizers = {group: self.adam(self._base_lr(group), c.beta1, c.beta2, self._variables(group),
+                                            epsilon=1e-8, name=f"{group}_adam")
+                           for group in self.network_groups()}
         return self.optimizers
+
+    def _base_lr(self, group):
+        c = self.config
+        return c.content_discriminator_lr if group == "content_discriminator" else c.lr
 
     def learning_rates(self, iteration):
         c = self.config
         factor = linear_decay(1.0, iteration, c.num_iters // 2, c.num_iters)
-        return {group: factor * (c.lr_dcontent if group == "content_discriminator" else c.lr)
-                for group in self.network_groups()}
+        return {group: factor * self._base_lr(group) for group in self.network_groups()}
 
     def steps_for(self, iteration):
         if (iteration + 1) % self.config.d_iter:
