@@ -19,6 +19,10 @@ trained on; each comes with its description and mask. Criteria and thresholds ar
   Issue 11: all three together in >= 80% of the images of each direction.
 * CycleGAN on red2blue: both directions: the target colour, the shape kept. Issue 11: both
   together in >= 90% of red -> blue.
+* DRIT on gray2color (A grey -> B coloured): per input, its outputs with ``DRIT_CODES``
+  random codes keep the shape and are coloured, and take at least two colours between them
+  (diversity); the output with a coloured reference's code keeps the shape and takes the
+  reference's colour.
 
 A run on the other pair is measured with that pair's criteria, without a verdict. Prints only
 (PASS/FAIL against issue 11's thresholds); ``--out`` also writes a grid of a few inputs and
@@ -50,11 +54,16 @@ from stargan_tf.export import images as images_lib  # noqa: E402
 from stargan_tf.export.saved_model import METADATA_ASSET, versions  # noqa: E402
 from stargan_tf.pipelines import shapes  # noqa: E402
 
-MODELS = ("stargan", "ugatit", "cyclegan")
+MODELS = ("stargan", "ugatit", "cyclegan", "drit")
 BATCH = 32
 GRID_ROWS = 6
 # What each pair's translations must do (shape_measures.measure's criteria).
 PAIR_CRITERIA = {"circle2square": ("form", "colour", "size"), "red2blue": ("colour", "shape")}
+# DRIT on gray2color, per grey input: each random-code output keeps the shape and is red,
+# green or blue; the outputs of one input over DRIT_CODES codes take at least two colours;
+# a reference-guided output keeps the shape and takes the reference's colour.
+DRIT_CODES = 5
+DRIT_CRITERIA = ("shape", "coloured", "diverse", "reference shape", "reference colour")
 STARGAN_CRITERIA = ("colour", "background", "shape")
 
 
@@ -116,11 +125,12 @@ class Exported:
         self.image_size = int(self.metadata["image_size"][0])
         self.endpoints = {e["name"]: e for e in self.metadata["endpoints"]}
 
-    def translate(self, endpoint, examples, target=None):
+    def translate(self, endpoint, examples, target=None, references=None):
         """uint8 [N, S, S, 3]: ``examples`` (their JPEG bytes) through ``<endpoint>_bytes``,
-        with the label vectors ``target`` [N, c] if the endpoint takes one."""
+        with the vectors ``target`` [N, ...] if the endpoint takes one, and the second image
+        input from ``references`` (examples) if it takes one."""
         spec = self.endpoints[endpoint]
-        image_input = next(i for i in spec["inputs"] if i["kind"] == "image")
+        image_input, *second_image = [i for i in spec["inputs"] if i["kind"] == "image"]
         vector_input = next((i for i in spec["inputs"] if i["kind"] != "image"), None)
         signature = self.model.signatures[endpoint + "_bytes"]
         output_name = spec["outputs"][0]["bytes_name"]
@@ -129,6 +139,9 @@ class Exported:
             feeds = {image_input["bytes_name"]: self._tf.constant([e.data for e in examples[start:start + BATCH]])}
             if vector_input is not None:
                 feeds[vector_input["bytes_name"]] = self._tf.constant(target[start:start + BATCH], self._tf.float32)
+            if second_image:
+                feeds[second_image[0]["bytes_name"]] = self._tf.constant(
+                    [e.data for e in references[start:start + BATCH]])
             results.extend(images_lib.decode_output(png) for png in signature(**feeds)[output_name].numpy())
         return np.stack(results)
 
@@ -183,6 +196,44 @@ def unpaired_rows(exported, pair, count, seed):
     return rows, columns
 
 
+def drit_rows(exported, count, seed):
+    """DRIT on gray2color (a2b): per grey input, ``DRIT_CODES`` random-code outputs and one
+    output guided by a coloured reference (domain B, its colour known); grid columns."""
+    grey, coloured = shapes.PAIRS["gray2color"]
+    examples = shape_measures.domain_examples(grey, count, seed, 1, SOURCE_SIZE, exported.image_size)
+    references = shape_measures.domain_examples(coloured, count, seed, 2, SOURCE_SIZE, exported.image_size)
+    nz = next(i for i in exported.endpoints["a2b"]["inputs"] if i["kind"] != "image")["shape"][-1]
+    codes = np.random.default_rng([seed, 3]).standard_normal((DRIT_CODES, nz)).astype(np.float32)
+    random_outputs = [exported.translate("a2b", examples, np.repeat(code[None], count, axis=0)) for code in codes]
+    guided = exported.translate("a2b_reference", examples, references=references)
+    results = []
+    for i, example in enumerate(examples):
+        reads = [_read_colour(outputs[i], example) for outputs in random_outputs]
+        guided_shape, guided_colour = _read_colour(guided[i], example)
+        results.append({"shape": all(kept for kept, _ in reads),
+                        "coloured": all(colour is not None for _, colour in reads),
+                        "diverse": len({colour for _, colour in reads if colour is not None}) >= 2,
+                        "reference shape": guided_shape,
+                        "reference colour": guided_colour == references[i].shape["colour"]})
+    columns = [("input A", [e.pixels for e in examples[:GRID_ROWS]])]
+    columns += [(f"code {k + 1}", outputs[:GRID_ROWS]) for k, outputs in enumerate(random_outputs)]
+    columns += [("reference", [r.pixels for r in references[:GRID_ROWS]]), ("from reference", guided[:GRID_ROWS])]
+    return [Row("a2b grey -> colour", results)], columns
+
+
+def _read_colour(output, example):
+    """``(shape kept, colour)`` of a DRIT output of a grey input: the foreground's overlap
+    with the input's mask (IoU >= 0.5), and the channel dominating it (None when the
+    foreground is under a quarter of the shape or no channel dominates half its pixels)."""
+    fg = shape_measures.foreground(output)
+    kept = shape_measures.iou(fg, example.mask) >= shape_measures.SHAPE_IOU
+    if fg.sum() < shape_measures.MIN_FOREGROUND * max(int(example.mask.sum()), 1):
+        return kept, None
+    pixels = np.asarray(output)[fg]
+    colour = int(np.argmax(pixels.mean(axis=0)))
+    return kept, colour if np.mean(np.argmax(pixels, axis=1) == colour) >= 0.5 else None
+
+
 def _domain_name(domain):
     """``circle``, ``square``, ``red``, ``blue``: what fixes a domain."""
     if "square" in domain.fixed:
@@ -195,6 +246,8 @@ def verdicts(model, pair, rows):
     if model == "stargan":
         pooled = Row("all", [r for row in rows for r in row.results])
         return [(f"{c} over all targets", pooled.rate((c,)), 0.9) for c in STARGAN_CRITERIA]
+    if model == "drit":
+        return []  # issue 12 states no rate; the table is the measurement
     required = {("ugatit", "circle2square"): (("a2b", "b2a"), 0.8), ("cyclegan", "red2blue"): (("a2b",), 0.9)}
     if (model, pair) not in required:
         return []
@@ -248,6 +301,12 @@ def evaluate(model, run_dir, args):
         pair, criteria = None, STARGAN_CRITERIA
         what = f"{args.num_images} fresh images, each to every target"
         rows, columns = stargan_rows(exported, args.num_images, args.seed)
+    elif model == "drit":
+        pair, criteria = name[len(model) + 1:], DRIT_CRITERIA
+        if pair != "gray2color":
+            sys.exit(f"{name}: DRIT is measured on gray2color only")
+        what = f"gray2color a2b, {args.num_images} fresh grey images, {DRIT_CODES} random codes and a reference each"
+        rows, columns = drit_rows(exported, args.num_images, args.seed)
     else:
         pair = name[len(model) + 1:]
         if pair not in shapes.PAIRS:

@@ -148,3 +148,40 @@ def test_stargan_rates_split_by_input_background(capsys):
     assert dark[0] == "dark-background" and light[0] == "light-background"
     assert int(dark[2]) + int(light[2]) == sum(len(r.results) for r in rows)
     assert light[-1] == "100.0%" and dark[-1] == "0.0%"
+
+
+class _FakeDrit:
+    """A DRIT export on gray2color that paints the grey shape in the colour its code picks
+    (the largest of the code's first three entries) or its reference has; ``collapsed``:
+    always green."""
+
+    image_size = SIZE
+    endpoints = {"a2b": {"inputs": [{"kind": "image"}, {"kind": "normal", "shape": [8]}]},
+                 "a2b_reference": {"inputs": [{"kind": "image"}, {"kind": "image"}]}}
+
+    def __init__(self, collapsed=False):
+        self.collapsed = collapsed
+
+    def translate(self, endpoint, examples, target=None, references=None):
+        outputs = []
+        for index, example in enumerate(examples):
+            if self.collapsed:
+                colour = 1
+            elif endpoint == "a2b":
+                colour = int(np.argmax(target[index][:3]))
+            else:
+                colour = references[index].shape["colour"]
+            rgb = np.full(3, 20)
+            rgb[colour] = 230
+            outputs.append(_render(dict(example.shape, colour=colour, rgb=rgb)))
+        return np.stack(outputs)
+
+
+def test_drit_rates_diversity_and_the_reference_colour():
+    rows, columns = preset_quality.drit_rows(_FakeDrit(), 8, 3)
+    assert [name for name, _ in columns] == ["input A", *(f"code {k}" for k in range(1, 6)), "reference",
+                                             "from reference"]
+    assert all(rows[0].rate((criterion,)) == 1.0 for criterion in preset_quality.DRIT_CRITERIA)
+    rows, _ = preset_quality.drit_rows(_FakeDrit(collapsed=True), 8, 3)
+    assert rows[0].rate(("shape", "coloured", "reference shape")) == 1.0
+    assert rows[0].rate(("diverse",)) == 0.0 and rows[0].rate(("reference colour",)) < 1.0
