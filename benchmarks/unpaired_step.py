@@ -5,8 +5,10 @@ channels; U-GAT-IT 4 residual blocks, CycleGAN 9), on random images.
     python benchmarks/unpaired_step.py                    # U-GAT-IT light and CycleGAN, 3 timed iterations
     python benchmarks/unpaired_step.py --systems=cyclegan --iters=5 --image_size=128
 
-Any system of the registry whose data family is "unpaired" can be named. Prints only;
-timings depend on the machine and its load.
+Any system of the registry whose data family is "unpaired" and whose every iteration runs the
+same steps can be named (DRIT alternates content-discriminator-only and full iterations: time
+its full iteration with ``vs_pytorch.py --systems=drit``). Prints only; timings depend on the
+machine and its load.
 """
 
 import argparse
@@ -74,6 +76,9 @@ def main():
         if REGISTRY.get(name) is None or REGISTRY[name].data != "unpaired":
             parser.error(f"--systems: {name!r} is not an unpaired system of the registry "
                          f"({', '.join(n for n, s in REGISTRY.items() if s.data == 'unpaired')})")
+        if name == "drit":
+            parser.error("--systems: drit's iterations differ (content discriminator alone, then everything); time "
+                         "its full iteration with benchmarks/vs_pytorch.py --systems=drit")
     print(f"{'system':<18} {'image':>6} {'batch':>6} {'first (traces) s':>17} {'median s/iteration':>19}")
     for name in names:
         try:
