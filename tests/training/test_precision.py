@@ -1,29 +1,17 @@
 """--mixed_precision and --jit_compile: two iterations of every registered system with finite
-losses, float32 outputs and weights. Each case is one subprocess (the Keras policy and the
-logical devices are global to a process) that trains every system in turn. Float32 without
-XLA is what every other test trains."""
+losses, float32 outputs and weights. Each case (float16, float16 with XLA, mirrored bfloat16)
+is one subprocess (the Keras policy and the logical devices are global to a process) that
+trains every system in turn. Float32 without XLA is what every other test trains."""
 
 import math
 import os
 import sys
 
-import pytest
-
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "distributed"))
 import procs  # noqa: E402
 
-CASES = {
-    # Each system without and with XLA, in one process.
-    "mixed_float16": dict(mixed_precision="mixed_float16", jit="off,on"),
-    # XLA cannot reach logical CPU devices other than CPU:0, so --jit_compile is ignored for
-    # mirrored runs on CPU (Trainer._jit_mode): this case covers mirrored + bfloat16.
-    "mirrored_mixed_bfloat16": dict(mixed_precision="mixed_bfloat16", strategy="mirrored", num_cpu_devices=2),
-}
 
-
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_every_system_trains_with_finite_float32_losses(tmp_path, builtin_data, case):
-    flags = CASES[case]
+def check_every_system_trains_with_finite_float32_losses(tmp_path, builtin_data, flags):
     results = procs.run_harness(systems=procs.ALL_SYSTEMS, run_dir=tmp_path / "run", out=tmp_path / "out",
                                 num_iters=2, timeout=900, **builtin_data, **flags)
     policy = flags.get("mixed_precision")
@@ -38,3 +26,26 @@ def test_every_system_trains_with_finite_float32_losses(tmp_path, builtin_data, 
             assert result["compute_dtype"] == policy.split("_")[1]
         expected_optimizer = "LossScaleOptimizer" if policy == "mixed_float16" else "Adam"
         assert set(result["optimizer_types"].values()) == {expected_optimizer}, system
+
+
+# One class per case: ``--dist loadscope`` gives each class its own worker, so the three
+# subprocesses (XLA compiling every system's steps is the longest) run side by side.
+class TestFloat16:
+    def test_every_system_trains_with_finite_float32_losses(self, tmp_path, builtin_data):
+        check_every_system_trains_with_finite_float32_losses(tmp_path, builtin_data,
+                                                             dict(mixed_precision="mixed_float16", jit="off"))
+
+
+class TestFloat16WithXLA:
+    def test_every_system_trains_with_finite_float32_losses(self, tmp_path, builtin_data):
+        check_every_system_trains_with_finite_float32_losses(tmp_path, builtin_data,
+                                                             dict(mixed_precision="mixed_float16", jit="on"))
+
+
+class TestMirroredBfloat16:
+    """XLA cannot reach logical CPU devices other than CPU:0, so --jit_compile is ignored for
+    mirrored runs on CPU (Trainer._jit_mode): this case covers mirrored + bfloat16."""
+
+    def test_every_system_trains_with_finite_float32_losses(self, tmp_path, builtin_data):
+        check_every_system_trains_with_finite_float32_losses(
+            tmp_path, builtin_data, dict(mixed_precision="mixed_bfloat16", strategy="mirrored", num_cpu_devices=2))
