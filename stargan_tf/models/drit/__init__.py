@@ -11,7 +11,7 @@ SPEC = SystemSpec(
         # gray2color at 32 px, a quarter of the official widths, no 7x7 stride-2 layer in the
         # content discriminator (the code is 8x8), two discriminator scales; lr 2e-4 (twice
         # the official; the content D's 4e-5 as the official's) and 4 pairs per batch: the best
-        # of five settings measured with benchmarks/preset_quality.py (README, DRIT), though
+        # of six settings measured with benchmarks/preset_quality.py (README, DRIT), though
         # the attribute code still changes the colour of only about a third of the inputs.
         "shapes": {"shapes_pair": "gray2color", "image_size": 32, "load_size": 36, "ch": 16,
                    "content_dis_layers": 0, "dis_scale": 2, "batch_size": 8, "lr": 2e-4, "lr_dcontent": 4e-5,
