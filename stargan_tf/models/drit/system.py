@@ -429,10 +429,9 @@ class DRIT(GANSystem):
                 return self.translate(source, target, image, attribute)
 
             def from_reference(image, reference, source=source, target=target):
-                # The attribute encoder's mean: the same reference always gives the same image.
-                encoder = self.attribute_encoder_a if target == "a" else self.attribute_encoder_b
-                attribute = encoder(reference, training=False)
-                return self.translate(source, target, image, attribute[0] if c.concat else attribute)
+                # Outside training the code is the encoder's mean: the same reference always
+                # gives the same image.
+                return self.translate(source, target, image, self.attribute_code(target, reference)[0])
 
             endpoints.append(ServingEndpoint(name, random_code, inputs=(ServingInput("image"), code),
                                              description=f"translate {source.upper()} images to {target.upper()} "
