@@ -10,12 +10,21 @@ import keras
 import tensorflow as tf
 
 from stargan_tf.training.checkpoints import RunCheckpoint
+from stargan_tf.training.interrupt import StopRequest
 from stargan_tf.training.run_dir import write_error
 from stargan_tf.training.summaries import Summaries
 
 
 class NonFiniteLossError(FloatingPointError):
     """A loss became NaN or Inf; the run stops and keeps its last good checkpoint."""
+
+
+class Stopped(KeyboardInterrupt):
+    """Training stopped after ``iteration`` at the user's Ctrl-C (main.py exits 130)."""
+
+    def __init__(self, iteration, last_saved):
+        super().__init__(iteration)
+        self.iteration, self.last_saved = iteration, last_saved
 
 
 @dataclasses.dataclass
@@ -148,31 +157,40 @@ class Trainer:
         progress = keras.utils.Progbar(total, stateful_metrics=None) if self.config.show_progress and self.is_chief else None
         if progress is not None:
             progress.update(start)
-        logs, last_saved, started = {}, start, time.time()
+        logs, last_saved, started, iteration = {}, start, time.time(), start
         try:
-            for iteration in range(start, total):
-                rates = self.system.learning_rates(iteration)
-                for name, lr in rates.items():
-                    self.system.optimizers[name].learning_rate.assign(lr)
-                batch = next(iterator)
-                step_values = {name: float(value) for name, value in self.train_step(batch, iteration).items()}
-                self._check_finite(step_values, iteration, last_saved)
-                logs.update(step_values)
-                done = iteration + 1
-                if done % self.config.log_step == 0 or done == total:
-                    scalars = dict(logs)
-                    scalars.update({f"lr/{n}": lr for n, lr in rates.items()})
-                    self.summaries.scalars(scalars, done)
-                if progress is not None:
-                    progress.update(done, values=[(k, logs[k]) for k in self.system.progress_logs if k in logs])
-                for hook in self.hooks:
-                    hook.after_iteration(self, done, logs)
-                if done % self.config.model_save_step == 0 or done == total:
-                    self._save(done, last_saved)
-                    last_saved = done
-        except KeyboardInterrupt:
+            with StopRequest() as stop:
+                for iteration in range(start, total):
+                    rates = self.system.learning_rates(iteration)
+                    for name, lr in rates.items():
+                        self.system.optimizers[name].learning_rate.assign(lr)
+                    batch = next(iterator)
+                    step_values = {name: float(value) for name, value in self.train_step(batch, iteration).items()}
+                    self._check_finite(step_values, iteration, last_saved)
+                    logs.update(step_values)
+                    done = iteration + 1
+                    if done % self.config.log_step == 0 or done == total:
+                        scalars = dict(logs)
+                        scalars.update({f"lr/{n}": lr for n, lr in rates.items()})
+                        self.summaries.scalars(scalars, done)
+                    if progress is not None:
+                        progress.update(done, values=[(k, logs[k]) for k in self.system.progress_logs if k in logs])
+                    for hook in self.hooks:
+                        hook.after_iteration(self, done, logs)
+                    if done % self.config.model_save_step == 0 or done == total or (stop.requested and
+                                                                                   self._saves_alone()):
+                        self._save(done, last_saved)
+                        last_saved = done
+                    if stop.requested:
+                        raise Stopped(done, last_saved)
+        except Stopped as stopped:
+            print(f"\nInterrupted at iteration {stopped.iteration}. The last checkpoint is iteration "
+                  f"{stopped.last_saved} in {self.checkpoint.directory}; run the same command again to resume from "
+                  "it.", file=sys.stderr)
+            raise
+        except KeyboardInterrupt:  # a second Ctrl-C, or one before the loop took SIGINT over
             print(
-                f"\nInterrupted at iteration {iteration + 1}. The last checkpoint is iteration {last_saved} in "
+                f"\nInterrupted in iteration {iteration + 1}. The last checkpoint is iteration {last_saved} in "
                 f"{self.checkpoint.directory}; run the same command again to resume from it.", file=sys.stderr
             )
             raise
@@ -181,6 +199,11 @@ class Trainer:
         elapsed = time.time() - started
         print(f"Trained iterations {start}..{total} in {elapsed:.1f} s.")
         return logs
+
+    def _saves_alone(self):
+        """Whether this process may checkpoint at an iteration of its own choosing (a Ctrl-C
+        reaches one machine of a multi-worker run, whose other workers would not save with it)."""
+        return not isinstance(self.strategy, tf.distribute.MultiWorkerMirroredStrategy)
 
     def _save(self, iteration, last_saved):
         """Checkpoint; a failed write (a full disk) ends the run with what to do, and the

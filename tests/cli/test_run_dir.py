@@ -4,6 +4,7 @@ byte as it was; one training per run directory; a full disk, a run directory tha
 and Ctrl-C end with a message saying what was kept and what to do."""
 
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -171,3 +172,7 @@ def test_ctrl_c_says_where_it_stopped_and_exits_130(builtin_data, tmp_path):
     assert process.returncode == 130, err[-3000:]
     assert "Interrupted at iteration" in err and "run the same command again to resume" in err
     assert "Traceback" not in err
+    # It stopped between iterations and checkpointed the last one it finished.
+    stopped = int(re.search(r"Interrupted at iteration (\d+)\. The last checkpoint is iteration (\d+)", err).group(1))
+    assert f"The last checkpoint is iteration {stopped} " in err
+    assert (run_dir / "checkpoints" / f"ckpt-{stopped}.index").exists()
