@@ -3,8 +3,10 @@
 Small, instant and learnable on a CPU, it exercises every pipeline layout:
 
 * CelebA-style attributes (`celeba/list_attr_celeba.txt`, `celeba/images/*.jpg`) with the
-  attributes `Red_Shape Green_Shape Blue_Shape Square Large Dark_Background`; the three
-  colours are mutually exclusive (exactly one is 1), like CelebA hair colours.
+  attributes `Red_Shape Green_Shape Blue_Shape Square Large Dark_Background Spot`; the three
+  colours are mutually exclusive (exactly one is 1), like CelebA hair colours. `Spot` is a
+  local attribute (a dark disc at the shape's centre, on about half of the images,
+  independent of the others), for SaGAN's spatial attention to find.
 * RaFD-style class folders by colour: `rafd/train/<colour>/` and `rafd/test/<colour>/` (90/10).
 * Unpaired two-domain sets: `circle2square/` (A circles, B squares, same colours),
   `red2blue/` (A plain red shapes, B blue shapes with a striped or dotted texture) and
@@ -27,10 +29,10 @@ import shutil
 import numpy as np
 from PIL import Image, ImageDraw
 
-ATTRIBUTES = ("Red_Shape", "Green_Shape", "Blue_Shape", "Square", "Large", "Dark_Background")
+ATTRIBUTES = ("Red_Shape", "Green_Shape", "Blue_Shape", "Square", "Large", "Dark_Background", "Spot")
 COLOUR_NAMES = ATTRIBUTES[:3]
 _MARKER = "shapes.json"
-_FORMAT_VERSION = 2
+_FORMAT_VERSION = 3
 _SUBDIRS = ("celeba", "rafd", "circle2square", "red2blue", "gray2color")
 _JPEG_QUALITY = 95
 TEXTURE_RGB = (200, 200, 255)  # the texture of red2blue's domain B
@@ -57,6 +59,8 @@ PAIRS = {
     "gray2color": (Domain({"grey": True, "dark": False}), Domain({"dark": False})),
 }
 GREY_LEVEL = 128  # the grey fill of gray2color's domain A (R = G = B, jittered by up to 8)
+SPOT_RADIUS = 0.25  # of the shape's radius
+SPOT_LEVELS = (10, 35)  # the spot's grey level (R = G = B), dark on every fill colour
 
 
 def default_shapes_root():
@@ -64,15 +68,17 @@ def default_shapes_root():
     return os.path.join(os.getcwd(), "data", "shapes")
 
 
-def sample_shape(rng, image_size, colour=None, square=None, dark=None, grey=False):
+def sample_shape(rng, image_size, colour=None, square=None, dark=None, grey=False, spot=False):
     """Draw one shape description as the dataset does; `colour` (0=R, 1=G, 2=B), `square`
-    and `dark` are random unless given (the same draws are made either way).
+    and `dark` are random unless given (the same draws are made either way); `spot` is
+    random when None (the CelebA-style set) and absent by default (the unpaired pairs).
 
     The description is a dict: `colour`, `square`, `large`, `dark` (background class),
     `radius` and `centre` (x, y) in pixels of `image_size`, `rgb` (the fill: the `colour`
     channel 200-255, the others 0-40; with `grey`, every channel `GREY_LEVEL` +- 8 and
     `colour` None), `level` (background grey, 25-70 dark, 185-230 light), `texture` (0
-    stripes, 1 dots, where the domain is textured) and `noise_seed`.
+    stripes, 1 dots, where the domain is textured), `noise_seed`, `spot` and `spot_level`
+    (the spot's grey level).
     """
     colour = int(rng.integers(3)) if colour is None else colour
     square = bool(rng.integers(2)) if square is None else square
@@ -86,21 +92,35 @@ def sample_shape(rng, image_size, colour=None, square=None, dark=None, grey=Fals
         rgb = np.full(3, GREY_LEVEL + int(rng.integers(-8, 9)))
         colour = None
     level = rng.uniform(25, 70) if dark else rng.uniform(185, 230)
+    texture = int(rng.integers(2))
+    noise_seed = int(rng.integers(2**31))
+    # The spot is drawn from its own stream (seeded by the noise seed), so adding it left
+    # every other draw of the dataset, and every earlier image's pixels, as they were.
+    spot_rng = np.random.default_rng([noise_seed, 1])
+    spot_draw = bool(spot_rng.integers(2))
     return {
         "colour": colour, "square": square, "large": large, "dark": dark, "radius": radius,
-        "centre": centre, "rgb": rgb, "level": level, "texture": int(rng.integers(2)),
-        "noise_seed": int(rng.integers(2**31)),
+        "centre": centre, "rgb": rgb, "level": level, "texture": texture, "noise_seed": noise_seed,
+        "spot": spot_draw if spot is None else bool(spot), "spot_level": int(spot_rng.integers(*SPOT_LEVELS)),
     }
+
+
+def _disc_or_box(centre, radius, image_size, square):
+    mask_image = Image.new("L", (image_size, image_size), 0)
+    (cx, cy), r = centre, radius
+    draw = ImageDraw.Draw(mask_image)
+    (draw.rectangle if square else draw.ellipse)((cx - r, cy - r, cx + r, cy + r), fill=255)
+    return np.asarray(mask_image) > 127
 
 
 def shape_mask(shape, image_size):
     """Boolean [image_size, image_size] mask of the pixels `render_shape` paints with the shape."""
-    mask_image = Image.new("L", (image_size, image_size), 0)
-    (cx, cy), r = shape["centre"], shape["radius"]
-    box = (cx - r, cy - r, cx + r, cy + r)
-    draw = ImageDraw.Draw(mask_image)
-    (draw.rectangle if shape["square"] else draw.ellipse)(box, fill=255)
-    return np.asarray(mask_image) > 127
+    return _disc_or_box(shape["centre"], shape["radius"], image_size, shape["square"])
+
+
+def spot_mask(shape, image_size):
+    """Boolean mask of the spot's pixels (where `render_shape` paints it when `shape["spot"]`)."""
+    return _disc_or_box(shape["centre"], shape["radius"] * SPOT_RADIUS, image_size, square=False)
 
 
 def render_shape(shape, image_size, textured=False):
@@ -117,6 +137,8 @@ def render_shape(shape, image_size, textured=False):
         else:  # dots on a grid
             pattern = (rows % 5 < 2) & (cols % 5 < 2)
         pixels[mask & pattern] = TEXTURE_RGB
+    if shape.get("spot"):
+        pixels[spot_mask(shape, image_size)] = shape["spot_level"]
     return pixels
 
 
@@ -136,7 +158,8 @@ def _write(path, data):
 
 def shape_attributes(shape):
     """The shape's attributes as booleans in `ATTRIBUTES` order (its CelebA-style label row)."""
-    return tuple([shape["colour"] == c for c in range(3)] + [shape["square"], shape["large"], shape["dark"]])
+    return tuple([shape["colour"] == c for c in range(3)]
+                 + [shape["square"], shape["large"], shape["dark"], shape["spot"]])
 
 
 def _attribute_row(shape):
@@ -150,7 +173,8 @@ def _write_labelled(root, num_images, image_size, rng):
     num_train = num_images - max(1, num_images // 10)
     lines = [f"{num_images}\n", " ".join(ATTRIBUTES) + "\n"]
     for i in range(num_images):
-        shape = sample_shape(rng, image_size, colour=i % 3)  # Balanced colours: every class in both splits.
+        # Balanced colours: every class in both splits.
+        shape = sample_shape(rng, image_size, colour=i % 3, spot=None)
         name = f"{i + 1:06d}.jpg"
         data = jpeg_bytes(render_shape(shape, image_size))
         _write(os.path.join(celeba_dir, "images", name), data)

@@ -49,7 +49,7 @@ def test_celeba_train_structure(shapes):
     assert set(batch) == {"image", "label", "target"}
     assert batch["image"].shape == (4, SIZE, SIZE, 3) and batch["image"].dtype == np.float32
     assert -1.0 <= batch["image"].min() and batch["image"].max() <= 1.0
-    assert batch["label"].shape == batch["target"].shape == (4, 6)
+    assert batch["label"].shape == batch["target"].shape == (4, len(SHAPES_ATTRIBUTES))
     assert set(np.unique(batch["label"])) <= {0.0, 1.0}
 
 
@@ -119,7 +119,7 @@ def test_both_pairs_celeba_and_rafd(shapes):
     rafd = rafd_dataset(shapes["rafd_image_dir"], image_size=SIZE, global_batch_size=4)
     batch = next(iter(both_dataset(_celeba(shapes).dataset, rafd.dataset)))
     assert set(batch) == {"celeba", "rafd"}
-    assert batch["celeba"]["label"].shape == (4, 6) and batch["rafd"]["label"].shape == (4, 3)
+    assert batch["celeba"]["label"].shape == (4, len(SHAPES_ATTRIBUTES)) and batch["rafd"]["label"].shape == (4, 3)
 
 
 def test_unpaired_train_unequal_domains_and_resume(shapes):
