@@ -83,19 +83,32 @@ class LabeledData:
         return {"image": batch["image"].numpy(), "label": batch["label"].numpy()}
 
 
+def _celeba_source(config, options, validation_cache_dir, image_dir, attr_path, crop_size, **selection):
+    """A ``LabeledSource`` of a CelebA-style file; ``selection``: ``celeba_dataset``'s
+    attribute and split arguments."""
+    def read(split, start_step, batch_size):
+        return pipelines.celeba_dataset(
+            image_dir, attr_path, split=split, crop_size=crop_size, global_batch_size=batch_size,
+            start_step=start_step, validation_cache_file=os.path.join(validation_cache_dir, f"celeba-{split}.json"),
+            seed=config.seed, image_size=config.image_size, cache=options.cache, **selection)
+    return LabeledSource("celeba", read)
+
+
+def _builtin_celeba(options):
+    """``(image_dir, attr_path, crop_size)`` of the built-in CelebA-style set (written once)."""
+    root = ensure_shapes(options)
+    return (os.path.join(root, "celeba", "images"), os.path.join(root, "celeba", "list_attr_celeba.txt"),
+            SHAPES_IMAGE_SIZE)
+
+
 def labeled_data(config, options, validation_cache_dir):
     """The labelled datasets selected by ``--dataset`` (the built-in one, CelebA, RaFD, Both)."""
     os.makedirs(validation_cache_dir, exist_ok=True)
     common = dict(image_size=config.image_size, cache=options.cache)
 
     def celeba(image_dir, attr_path, crop_size):
-        def read(split, start_step, batch_size):
-            return pipelines.celeba_dataset(
-                image_dir, attr_path, list(options.selected_attrs), split=split, crop_size=crop_size,
-                global_batch_size=batch_size, start_step=start_step,
-                validation_cache_file=os.path.join(validation_cache_dir, f"celeba-{split}.json"),
-                seed=config.seed, exclusive_groups=options.exclusive_attrs, **common)
-        return LabeledSource("celeba", read)
+        return _celeba_source(config, options, validation_cache_dir, image_dir, attr_path, crop_size,
+                              selected_attrs=list(options.selected_attrs), exclusive_groups=options.exclusive_attrs)
 
     def rafd(train_dir, crop_size):
         test_dir = os.path.join(os.path.dirname(os.path.normpath(train_dir)), "test")
@@ -114,9 +127,7 @@ def labeled_data(config, options, validation_cache_dir):
         return LabeledSource("rafd", read)
 
     if options.dataset == "shapes":
-        root = ensure_shapes(options)
-        sources = [celeba(os.path.join(root, "celeba", "images"), os.path.join(root, "celeba", "list_attr_celeba.txt"),
-                          SHAPES_IMAGE_SIZE)]
+        sources = [celeba(*_builtin_celeba(options))]
     else:
         sources = []
         if options.dataset in ("CelebA", "Both"):
@@ -126,6 +137,28 @@ def labeled_data(config, options, validation_cache_dir):
     # Reading the train split validates every file before any step runs.
     label_spaces = [s.read("train", 0, config.batch_size).label_space for s in sources]
     return LabeledData(options.dataset.lower(), sources, label_spaces, config.batch_size)
+
+
+def attribute_data(config, options, validation_cache_dir):
+    """One binary attribute (``--target_attr``) of a CelebA-style file, the built-in one or
+    ``--attr_path``, split by row order (``--celeba_train_images``)."""
+    os.makedirs(validation_cache_dir, exist_ok=True)
+    if options.dataset == "shapes":
+        image_dir, attr_path, crop_size = _builtin_celeba(options)
+    else:
+        image_dir, attr_path, crop_size = options.celeba_image_dir, options.attr_path, options.celeba_crop_size
+    source = _celeba_source(config, options, validation_cache_dir, image_dir, attr_path, crop_size,
+                            selected_attrs=[options.target_attr], exclusive_groups="", attrs_flag="--target_attr",
+                            num_train=options.celeba_train_images)
+    train = source.read("train", 0, config.batch_size)
+    present = int(train.labels.sum())
+    if present in (0, train.num_examples):
+        has = "has" if present else "lacks"
+        raise pipelines.DataError(
+            f"--target_attr {options.target_attr}: every one of the {train.num_examples} training images in "
+            f"--attr_path {attr_path} {has} it, so there is nothing to learn; choose an attribute that varies "
+            "(or check the attribute file).")
+    return LabeledData(options.dataset.lower(), [source], [train.label_space], config.batch_size)
 
 
 # ---- two unpaired domains (U-GAT-IT, CycleGAN) ---------------------------------------------------
@@ -174,7 +207,7 @@ def unpaired_data(config, options, validation_cache_dir):
     return data
 
 
-LOADERS = {"labeled": labeled_data, "unpaired": unpaired_data}
+LOADERS = {"labeled": labeled_data, "attribute": attribute_data, "unpaired": unpaired_data}
 
 
 def model_name(system_name, data):

@@ -10,6 +10,7 @@ import dataclasses
 from stargan_tf.models.config import ConfigError, check_ranges, option
 
 LABELED_DATASETS = ("shapes", "CelebA", "RaFD", "Both")
+ATTRIBUTE_DATASETS = ("shapes", "CelebA")
 UNPAIRED_DATASETS = ("shapes", "folder")
 SHAPES_PAIRS = ("circle2square", "red2blue", "gray2color")
 
@@ -31,14 +32,21 @@ class BuiltinDataOptions:
 
 
 @dataclasses.dataclass(frozen=True)
-class LabeledDataOptions(BuiltinDataOptions):
+class CelebAFileOptions(BuiltinDataOptions):
+    """A CelebA-style attribute file and its image folder."""
+
+    celeba_image_dir: str = option("data/celeba/images", "CelebA image folder.")
+    attr_path: str = option("data/celeba/list_attr_celeba.txt", "CelebA attribute file.")
+    celeba_crop_size: int = option(178, "Center crop of CelebA images before resizing.", minimum=1)
+
+
+@dataclasses.dataclass(frozen=True)
+class LabeledDataOptions(CelebAFileOptions):
     """Labelled images: CelebA-style attribute files, RaFD-style class folders, or both."""
 
     dataset: str = option("shapes", "shapes: the built-in procedural dataset (CPU preset). CelebA: attribute "
                                     "file + image folder. RaFD: one sub-folder per class. Both: CelebA and RaFD "
                                     "jointly (StarGAN's mask vector).", architecture=True, choices=LABELED_DATASETS)
-    celeba_image_dir: str = option("data/celeba/images", "CelebA image folder.")
-    attr_path: str = option("data/celeba/list_attr_celeba.txt", "CelebA attribute file.")
     rafd_image_dir: str = option("data/RaFD/train", "RaFD-style folder: one sub-folder per class (a sibling "
                                                     "test/ folder is used for samples).")
     selected_attrs: tuple = option(("Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"),
@@ -47,8 +55,26 @@ class LabeledDataOptions(BuiltinDataOptions):
                                   "Groups of mutually exclusive attributes (';' between groups, ',' within): a "
                                   "target sets exactly one of a group, like the hair colours. Names not selected "
                                   "are ignored.")
-    celeba_crop_size: int = option(178, "Center crop of CelebA images before resizing.", minimum=1)
     rafd_crop_size: int = option(256, "Center crop of RaFD images before resizing.", minimum=1)
+
+
+@dataclasses.dataclass(frozen=True)
+class AttributeDataOptions(CelebAFileOptions):
+    """One binary attribute of a CelebA-style attribute file (SaGAN: one model per attribute)."""
+
+    dataset: str = option("shapes", "shapes: the built-in procedural dataset (CPU preset). CelebA: attribute "
+                                    "file + image folder.", architecture=True, choices=ATTRIBUTE_DATASETS)
+    target_attr: str = option("Eyeglasses", "The one attribute the model edits (a column of --attr_path).",
+                              architecture=True)
+    celeba_train_images: int = option(200_000, "The first this many rows of --attr_path are the training split, "
+                                                "the rest the test split (files with fewer rows hold out their "
+                                                "last tenth).", minimum=1)
+
+    def __post_init__(self):
+        super().__post_init__()
+        if "," in self.target_attr or not self.target_attr.strip():
+            raise ConfigError(f"--target_attr={self.target_attr!r}: name exactly one attribute. One model edits "
+                              "one attribute; train one model per attribute (each in its own --run_dir).")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,4 +107,5 @@ class UnpairedDataOptions(BuiltinDataOptions):
                               "--image_size.")
 
 
-FAMILY_OPTIONS = {"labeled": LabeledDataOptions, "unpaired": UnpairedDataOptions}
+FAMILY_OPTIONS = {"labeled": LabeledDataOptions, "attribute": AttributeDataOptions,
+                  "unpaired": UnpairedDataOptions}

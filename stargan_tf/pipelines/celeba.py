@@ -100,13 +100,13 @@ def _attribute_names(attr_path, line_number, text):
     return names
 
 
-def _column_indices(attr_path, file_attrs, selected_attrs):
+def _column_indices(attr_path, file_attrs, selected_attrs, attrs_flag):
     """Positions of `selected_attrs` among the file's attribute names; DataError if any is absent."""
     unknown = [a for a in selected_attrs if a not in file_attrs]
     if unknown or not selected_attrs:
         what = f"{', '.join(unknown)} not found in" if unknown else "is empty; name attributes of"
         raise DataError(
-            f"--selected_attrs {what} --attr_path {attr_path}; available attributes: {' '.join(file_attrs)}"
+            f"{attrs_flag} {what} --attr_path {attr_path}; available attributes: {' '.join(file_attrs)}"
         )
     return [file_attrs.index(a) for a in selected_attrs]
 
@@ -174,18 +174,19 @@ def _check_images_exist(attr_path, image_dir, filenames, line_numbers):
         )
 
 
-def read_attribute_file(attr_path, image_dir, selected_attrs):
+def read_attribute_file(attr_path, image_dir, selected_attrs, attrs_flag="--selected_attrs"):
     """Parse `list_attr_celeba.txt`: `(filenames, labels)` in file order.
 
     `filenames` are the names as listed (relative to `image_dir`); `labels` is float32
     `[N, len(selected_attrs)]` of 0/1 in `selected_attrs` order. Raises `DataError`
-    naming the flag, the file and the line for every malformed input.
+    naming the flag, the file and the line for every malformed input (`attrs_flag`: the
+    flag that named the attributes).
     """
     lines = _read_lines(attr_path)
     declared_count = _image_count(attr_path, *lines[0])
     names_line = lines[1][0]
     file_attrs = _attribute_names(attr_path, *lines[1])
-    columns = _column_indices(attr_path, file_attrs, selected_attrs)
+    columns = _column_indices(attr_path, file_attrs, selected_attrs, attrs_flag)
     filenames, line_numbers, rows = [], [], []
     for line_number, text in lines[2:]:
         name, values = _row(attr_path, line_number, text, file_attrs, names_line)
@@ -228,6 +229,19 @@ def split_indices(num_rows, split, num_test=None):
     raise ValueError(f"split must be 'train' or 'test', got {split!r}")
 
 
+def ordered_split_indices(num_rows, split, num_train):
+    """Row indices of a split in file order: the first `num_train` rows train, the rest test
+    (SpatialAttentionGAN's CelebA split: 200,000 and 2,599). A file of `num_train` rows or
+    fewer holds out its last `default_num_test(num_rows)` rows instead."""
+    if num_rows <= num_train:
+        num_train = num_rows - default_num_test(num_rows)
+    if split == "train":
+        return list(range(num_train))
+    if split == "test":
+        return list(range(num_train, num_rows))
+    raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+
+
 def celeba_dataset(
     image_dir,
     attr_path,
@@ -243,6 +257,8 @@ def celeba_dataset(
     validation_cache_file=None,
     exclusive_groups=DEFAULT_EXCLUSIVE_GROUPS,
     num_test=None,
+    num_train=None,
+    attrs_flag="--selected_attrs",
 ):
     """The CelebA train or test pipeline as a `DatasetInfo`.
 
@@ -253,12 +269,19 @@ def celeba_dataset(
     out, and the test split is the training images (a printed line says so). Every image
     of the split is checked with `validate_image_files` first (skipped when
     `validation_cache_file` records the same files). `exclusive_groups` is the
-    `--exclusive_attrs` flag string.
+    `--exclusive_attrs` flag string. The split is the official StarGAN one (`num_test`),
+    or the first `num_train` rows when that is given (`ordered_split_indices`).
     """
-    filenames, label_array = read_attribute_file(attr_path, image_dir, selected_attrs)
-    rows = split_indices(len(filenames), split, num_test)
+    filenames, label_array = read_attribute_file(attr_path, image_dir, selected_attrs, attrs_flag)
+
+    def split_rows(which):
+        if num_train is not None:
+            return ordered_split_indices(len(filenames), which, num_train)
+        return split_indices(len(filenames), which, num_test)
+
+    rows = split_rows(split)
     if split == "test" and not rows:
-        rows = split_indices(len(filenames), "train", num_test)
+        rows = split_rows("train")
         print(
             f"CelebA: {len(filenames)} images in {attr_path} are too few to hold out a test split "
             f"(one in {ROWS_PER_TEST_IMAGE} is held out); sample grids use training images."
@@ -273,4 +296,4 @@ def celeba_dataset(
         )
     else:
         dataset = labeled.labeled_test_dataset(paths, label_array, image_size, crop_size, global_batch_size, cache)
-    return labeled.DatasetInfo(dataset, len(paths), label_space, paths)
+    return labeled.DatasetInfo(dataset, len(paths), label_space, paths, label_array)

@@ -22,12 +22,14 @@ class DatasetInfo:
       num_examples: number of images in this split (one epoch).
       label_space: a `LabelSpace` giving the label names, exclusive groups, single_label.
       filenames: full paths of this split's images; the test dataset yields them in this order.
+      labels: float32 [num_examples, c] of 0/1, the labels of `filenames` (where known).
     """
 
     dataset: tf.data.Dataset
     num_examples: int
     label_space: labels_lib.LabelSpace
     filenames: tuple
+    labels: object = None
 
 
 def labeled_train_dataset(paths, label_array, image_size, crop_size, global_batch_size, seed, start_step, flip, cache):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from stargan_tf.pipelines import DataError, SHAPES_ATTRIBUTES, read_attribute_file, split_indices
+from stargan_tf.pipelines.celeba import ordered_split_indices
 
 ATTRS = ["Blue_Shape", "Large"]
 HEADER = "Blue_Shape Large\n"
@@ -169,3 +170,13 @@ def test_small_datasets_hold_out_a_tenth_and_below_ten_rows_none():
         assert sorted(split_indices(rows, "train")) == list(range(rows))
     with pytest.raises(ValueError, match="num_test=60 must hold out at least 1 and fewer than all 60 rows"):
         split_indices(60, "train", num_test=60)
+
+
+def test_ordered_split_is_the_first_rows_for_training_as_spatial_attention_gan():
+    """SaGAN's CelebA split: rows 1-200,000 train, the 2,599 others test; a file with fewer
+    rows than --celeba_train_images holds out its last tenth."""
+    train, test = ordered_split_indices(202599, "train", 200_000), ordered_split_indices(202599, "test", 200_000)
+    assert train == list(range(200_000)) and test == list(range(200_000, 202599))
+    assert ordered_split_indices(64, "train", 200_000) == list(range(58))
+    assert ordered_split_indices(64, "test", 200_000) == list(range(58, 64))
+    assert ordered_split_indices(5, "test", 200_000) == []
