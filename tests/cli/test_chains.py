@@ -112,9 +112,10 @@ def test_export_mode_writes_under_the_given_model_name(chain):
     assert 'name: "renamed"' in config and f'name: "{trained_name}"' in config
 
 
-def break_labeled(shapes, work):
-    """A truncated training image in a copy of the built-in data."""
-    victim = sorted((shapes / "celeba" / "images").iterdir())[-1]
+def break_labeled(shapes, work, which=-1):
+    """A truncated image in a copy of the built-in data (StarGAN's split holds out a shuffled
+    tenth; SaGAN's the last tenth, so it breaks the first, a training image)."""
+    victim = sorted((shapes / "celeba" / "images").iterdir())[which]
     victim.write_bytes(victim.read_bytes()[:100])
     return [f"--shapes_dir={shapes}"], victim.name
 
@@ -126,7 +127,8 @@ def break_unpaired(shapes, work):
     return ["--dataset=folder", f"--data_dir={data}"], "trainB"
 
 
-BREAKERS = {"labeled": break_labeled, "unpaired": break_unpaired}
+BREAKERS = {"labeled": break_labeled, "attribute": lambda shapes, work: break_labeled(shapes, work, 0),
+            "unpaired": break_unpaired}
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
