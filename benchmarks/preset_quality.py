@@ -23,6 +23,8 @@ trained on; each comes with its description and mask. Criteria and thresholds ar
   random codes keep the shape and are coloured, and take at least two colours between them
   (diversity); the output with a coloured reference's code keeps the shape and takes the
   reference's colour.
+* SaGAN editing Spot: each image to the flipped label: the spot added (or removed), the rest
+  of the image unchanged, the attention mask's mass on the spot (``measure_edit``).
 
 A run on the other pair is measured with that pair's criteria, without a verdict. Prints only
 (PASS/FAIL against issue 11's thresholds); ``--out`` also writes a grid of a few inputs and
@@ -54,7 +56,7 @@ from stargan_tf.export import images as images_lib  # noqa: E402
 from stargan_tf.export.saved_model import METADATA_ASSET, versions  # noqa: E402
 from stargan_tf.pipelines import shapes  # noqa: E402
 
-MODELS = ("stargan", "ugatit", "cyclegan", "drit")
+MODELS = ("stargan", "ugatit", "cyclegan", "drit", "sagan")
 BATCH = 32
 GRID_ROWS = 6
 # What each pair's translations must do (shape_measures.measure's criteria).
@@ -65,6 +67,7 @@ PAIR_CRITERIA = {"circle2square": ("form", "colour", "size"), "red2blue": ("colo
 DRIT_CODES = 5
 DRIT_CRITERIA = ("shape", "coloured", "diverse", "reference shape", "reference colour")
 STARGAN_CRITERIA = ("colour", "background", "shape")
+SAGAN_CRITERIA = ("edit", "kept", "mask on spot")
 
 
 @dataclasses.dataclass
@@ -125,16 +128,17 @@ class Exported:
         self.image_size = int(self.metadata["image_size"][0])
         self.endpoints = {e["name"]: e for e in self.metadata["endpoints"]}
 
-    def translate(self, endpoint, examples, target=None, references=None):
-        """uint8 [N, S, S, 3]: ``examples`` (their JPEG bytes) through ``<endpoint>_bytes``,
-        with the vectors ``target`` [N, ...] if the endpoint takes one, and the second image
-        input from ``references`` (examples) if it takes one."""
+    def translate(self, endpoint, examples, target=None, references=None, outputs=1):
+        """uint8 [N, S, S, 3] (a MASK output: [N, S, S, 1]): ``examples`` (their JPEG bytes)
+        through ``<endpoint>_bytes``, with the vectors ``target`` [N, ...] if the endpoint takes
+        one, and the second image input from ``references`` (examples) if it takes one. The
+        endpoint's first output, or a tuple of its first ``outputs`` outputs."""
         spec = self.endpoints[endpoint]
         image_input, *second_image = [i for i in spec["inputs"] if i["kind"] == "image"]
         vector_input = next((i for i in spec["inputs"] if i["kind"] != "image"), None)
         signature = self.model.signatures[endpoint + "_bytes"]
-        output_name = spec["outputs"][0]["bytes_name"]
-        results = []
+        names = [output["bytes_name"] for output in spec["outputs"][:outputs]]
+        results = {name: [] for name in names}
         for start in range(0, len(examples), BATCH):
             feeds = {image_input["bytes_name"]: self._tf.constant([e.data for e in examples[start:start + BATCH]])}
             if vector_input is not None:
@@ -142,8 +146,11 @@ class Exported:
             if second_image:
                 feeds[second_image[0]["bytes_name"]] = self._tf.constant(
                     [e.data for e in references[start:start + BATCH]])
-            results.extend(images_lib.decode_output(png) for png in signature(**feeds)[output_name].numpy())
-        return np.stack(results)
+            returned = signature(**feeds)
+            for name in names:
+                results[name].extend(images_lib.decode_output(png) for png in returned[name].numpy())
+        stacked = tuple(np.stack(results[name]) for name in names)
+        return stacked if outputs > 1 else stacked[0]
 
 
 # ---- per system ----------------------------------------------------------------------------
@@ -221,6 +228,25 @@ def drit_rows(exported, count, seed):
     return [Row("a2b grey -> colour", results)], columns
 
 
+def sagan_rows(exported, count, seed):
+    """SaGAN's Spot edits: fresh images with and without a spot, each edited to the flipped
+    label (the spot added or removed) through ``edit``; rows per direction, grid columns."""
+    attribute = exported.metadata["metadata"]["attribute"]
+    if attribute != "Spot":
+        sys.exit(f"the export edits {attribute}; only the built-in Spot is measured")
+    examples = shape_measures.labelled_examples(count, seed, SOURCE_SIZE, exported.image_size, spot=None)
+    add = np.array([[0.0 if e.shape["spot"] else 1.0] for e in examples], np.float32)
+    edited, masks = exported.translate("edit", examples, add, outputs=2)
+    rows = []
+    for adding, name in ((1.0, "add Spot"), (0.0, "remove Spot")):
+        rows.append(Row(name, [shape_measures.measure_edit(output, mask[..., 0] / 255.0, example, adding, SOURCE_SIZE)
+                               for example, output, mask, a in zip(examples, edited, masks, add[:, 0])
+                               if a == adding]))
+    heat = [np.repeat(mask, 3, axis=2) for mask in masks[:GRID_ROWS]]
+    columns = [("input", [e.pixels for e in examples[:GRID_ROWS]]), ("edited", edited[:GRID_ROWS]), ("mask", heat)]
+    return rows, columns
+
+
 def _read_colour(output, example):
     """``(shape kept, colour)`` of a DRIT output of a grey input: the foreground's overlap
     with the input's mask (IoU >= 0.5), and the channel dominating it (None when the
@@ -246,8 +272,8 @@ def verdicts(model, pair, rows):
     if model == "stargan":
         pooled = Row("all", [r for row in rows for r in row.results])
         return [(f"{c} over all targets", pooled.rate((c,)), 0.9) for c in STARGAN_CRITERIA]
-    if model == "drit":
-        return []  # issue 12 states no rate; the table is the measurement
+    if model in ("drit", "sagan"):
+        return []  # issues 12 and 13 state no rate; the table is the measurement
     required = {("ugatit", "circle2square"): (("a2b", "b2a"), 0.8), ("cyclegan", "red2blue"): (("a2b",), 0.9)}
     if (model, pair) not in required:
         return []
@@ -307,6 +333,10 @@ def evaluate(model, run_dir, args):
             sys.exit(f"{name}: DRIT is measured on gray2color only")
         what = f"gray2color a2b, {args.num_images} fresh grey images, {DRIT_CODES} random codes and a reference each"
         rows, columns = drit_rows(exported, args.num_images, args.seed)
+    elif model == "sagan":
+        pair, criteria = None, SAGAN_CRITERIA
+        what = f"{args.num_images} fresh images, the spot added where there is none and removed where there is"
+        rows, columns = sagan_rows(exported, args.num_images, args.seed)
     else:
         pair = name[len(model) + 1:]
         if pair not in shapes.PAIRS:

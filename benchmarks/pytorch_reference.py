@@ -1,10 +1,11 @@
 """PyTorch reference training iterations for ``benchmarks/vs_pytorch.py``: StarGAN, U-GAT-IT
-light, CycleGAN and DRIT (``drit``; ``drit_ms`` with DRIT++'s mode seeking) as their official
-codes train them, written here from the papers' published architectures and the official
-train steps (``yunjey/stargan`` ``model.py`` / ``solver.py``; ``znxlwm/UGATIT-pytorch``
-``networks.py`` / ``UGATIT.py``; ``junyanz/pytorch-CycleGAN-and-pix2pix`` ``resnet_9blocks``,
-``basic`` PatchGAN, ``cycle_gan_model.py``, ``image_pool.py``; ``HsinYingLee/DRIT``
-``networks.py`` / ``model.py``).
+light, CycleGAN, DRIT (``drit``; ``drit_ms`` with DRIT++'s mode seeking) and SaGAN as their
+official codes train them, written here from the papers' published architectures and the
+official train steps (``yunjey/stargan`` ``model.py`` / ``solver.py``;
+``znxlwm/UGATIT-pytorch`` ``networks.py`` / ``UGATIT.py``;
+``junyanz/pytorch-CycleGAN-and-pix2pix`` ``resnet_9blocks``, ``basic`` PatchGAN,
+``cycle_gan_model.py``, ``image_pool.py``; ``HsinYingLee/DRIT`` ``networks.py`` /
+``model.py``; ``elvisyjlin/SpatialAttentionGAN`` ``sagan.py`` / ``train.py``).
 
 It runs under a separate Python that has torch (never the project's environment; the project
 does not import torch). After building, it prints ``ready {"torch": version, "parameters":
@@ -16,10 +17,11 @@ ends it.
 ``--lean`` drops the work the official steps do whose result is thrown away: gradients of
 the networks a step does not update (the StarGAN and U-GAT-IT G steps also fill D's
 gradients; U-GAT-IT's D step back-propagates into both generators, its fakes not being
-detached). CycleGAN's official step already avoids both.
+detached). CycleGAN's and SaGAN's official steps already avoid both.
 """
 
 import argparse
+import functools
 import json
 import random
 import sys
@@ -727,8 +729,128 @@ class DRITStep:
     parts = ("update_d", "update_eg")
 
 
+# ---- SaGAN (Zhang et al. 2018; reference sagan.py / train.py) -----------------------------
+def sagan_encoder_decoder(in_channels, out_channels, activation, conv_dim, repeat_num):
+    """sagan.py's ``_Generator``: c7s1-``conv_dim`` (the reference's 32), three 4x4 stride-2
+    convs doubling the channels, ``repeat_num`` residual blocks with batch norm (the
+    reference's 4), three 4x4 stride-2 transposed convs, a 7x7 transposed conv to
+    ``out_channels``, ``activation``; instance norm without affine elsewhere, biases
+    everywhere."""
+    layers = [nn.Conv2d(in_channels, conv_dim, 7, 1, 3), nn.InstanceNorm2d(conv_dim), nn.ReLU(inplace=True)]
+    dim = conv_dim
+    for _ in range(3):
+        layers += [nn.Conv2d(dim, dim * 2, 4, 2, 1), nn.InstanceNorm2d(dim * 2), nn.ReLU(inplace=True)]
+        dim *= 2
+    for _ in range(repeat_num):
+        layers.append(Residual(nn.Sequential(
+            nn.Conv2d(dim, dim, 3, 1, 1), nn.BatchNorm2d(dim), nn.ReLU(inplace=True),
+            nn.Conv2d(dim, dim, 3, 1, 1), nn.BatchNorm2d(dim))))
+    for _ in range(3):
+        layers += [nn.ConvTranspose2d(dim, dim // 2, 4, 2, 1), nn.InstanceNorm2d(dim // 2), nn.ReLU(inplace=True)]
+        dim //= 2
+    layers += [nn.ConvTranspose2d(dim, out_channels, 7, 1, 3), activation]
+    return nn.Sequential(*layers)
+
+
+class SaGANGenerator(nn.Module):
+    """sagan.py's ``Generator``: the AMN edits the image with the attribute tiled as a fourth
+    plane, the SAN's mask keeps the edit where the attribute is (paper Eq. 1)."""
+
+    def __init__(self, conv_dim, repeat_num):
+        super().__init__()
+        self.amn = sagan_encoder_decoder(4, 3, nn.Tanh(), conv_dim, repeat_num)
+        self.san = sagan_encoder_decoder(3, 1, nn.Sigmoid(), conv_dim, repeat_num)
+
+    def forward(self, x, c):
+        mask = self.san(x)
+        return self.amn(tile_concat(x, c)) * mask + x * (1 - mask)
+
+
+class SaGANDiscriminator(nn.Module):
+    """sagan.py's ``Discriminator``: ``repeat_num`` 4x4 stride-2 convs + LeakyReLU 0.2, no
+    norm (the reference's 6); D_src a 3x3 conv to one channel, D_cls a conv covering the
+    remaining map + sigmoid."""
+
+    def __init__(self, image_size, conv_dim, repeat_num):
+        super().__init__()
+        layers = [nn.Conv2d(3, conv_dim, 4, 2, 1), nn.LeakyReLU(0.2, inplace=True)]
+        dim = conv_dim
+        for _ in range(1, repeat_num):
+            layers += [nn.Conv2d(dim, dim * 2, 4, 2, 1), nn.LeakyReLU(0.2, inplace=True)]
+            dim *= 2
+        self.main = nn.Sequential(*layers)
+        self.src = nn.Conv2d(dim, 1, 3, 1, 1)
+        self.cls = nn.Sequential(nn.Conv2d(dim, 1, image_size // 2 ** repeat_num), nn.Sigmoid())
+
+    def forward(self, x):
+        h = self.main(x)
+        return self.src(h), self.cls(h).view(h.size(0), 1)
+
+
+class SaGANStep:
+    """train.py's iteration: ``--d-iters`` 3 D steps (WGAN-GP through
+    ``autograd.grad(create_graph=True)``, attribute BCE on reals; G frozen), then a G step
+    (adversarial, attribute BCE towards the flipped label, L1 of the dual reconstruction
+    x 20 and of the identity edit x 100; D frozen), each on a batch of its own. Adam 2e-4
+    (0.5, 0.999); N(0, 0.02) weights, zero biases. ``--d_repeat_num`` sets D's depth."""
+
+    def __init__(self, args):
+        self.G = SaGANGenerator(args.conv_dim, args.repeat_num)
+        self.D = SaGANDiscriminator(args.image_size, args.conv_dim, args.d_repeat_num)
+        for net in (self.G, self.D):
+            net.apply(normal_init)  # the reference's init_weights
+        self.g_optimizer = torch.optim.Adam(self.G.parameters(), 2e-4, betas=(0.5, 0.999))
+        self.d_optimizer = torch.optim.Adam(self.D.parameters(), 2e-4, betas=(0.5, 0.999))
+        shape = (args.batch_size, 3, args.image_size, args.image_size)
+        # The reference draws a fresh batch for every step: one per part.
+        self.batches = [(torch.rand(shape) * 2 - 1, torch.randint(0, 2, (args.batch_size, 1)).float())
+                        for _ in self.parts]
+        self.networks = {"attribute_manipulation": self.G.amn, "spatial_attention": self.G.san,
+                         "discriminator": self.D}
+
+    def discriminator(self, index):
+        reals, labels = self.batches[index]
+        self.G.requires_grad_(False)  # the reference's trainable(G, False)
+        self.D.requires_grad_(True)
+        fakes = self.G(reals, 1 - labels).detach()
+        d_real, dc_real = self.D(reals)
+        d_fake, _ = self.D(fakes)
+        alpha = torch.rand(reals.size(0), 1, 1, 1)
+        mix = ((1 - alpha) * reals + alpha * fakes).requires_grad_(True)
+        mix_out, _ = self.D(mix)
+        grad = torch.autograd.grad(mix_out, mix, torch.ones_like(mix_out), create_graph=True, retain_graph=True)[0]
+        gradient_penalty = ((grad.view(grad.size(0), -1).norm(2, dim=1) - 1) ** 2).mean()
+        d_loss = d_fake.mean() - d_real.mean() + F.binary_cross_entropy(dc_real, labels) + 10 * gradient_penalty
+        self.d_optimizer.zero_grad()
+        d_loss.backward()
+        self.d_optimizer.step()
+        return d_loss.item()
+
+    def generator(self, index):
+        reals, labels = self.batches[index]
+        self.G.requires_grad_(True)
+        self.D.requires_grad_(False)  # the reference's trainable(D, False)
+        fakes = self.G(reals, 1 - labels)
+        cycled = self.G(fakes, labels)
+        identity = self.G(reals, labels)
+        d_fake, dc_fake = self.D(fakes)
+        g_loss = (-d_fake.mean() + F.binary_cross_entropy(dc_fake, 1 - labels)
+                  + 20 * F.l1_loss(cycled, reals) + 100 * F.l1_loss(identity, reals))
+        self.g_optimizer.zero_grad()
+        g_loss.backward()
+        self.g_optimizer.step()
+        return g_loss.item()
+
+    # One reference iteration: the three D steps, then the G step, on batches 0 to 3.
+    parts = ("d1", "d2", "d3", "g")
+    d1 = functools.partialmethod(discriminator, 0)
+    d2 = functools.partialmethod(discriminator, 1)
+    d3 = functools.partialmethod(discriminator, 2)
+    g = functools.partialmethod(generator, 3)
+
+
 SYSTEMS = {"stargan": StarGANStep, "ugatit_light": UGATITStep, "cyclegan": CycleGANStep, "drit": DRITStep,
-           "drit_ms": DRITStep}
+           "drit_ms": DRITStep, "sagan": SaGANStep}
 
 
 def main():
@@ -736,6 +858,8 @@ def main():
     parser.add_argument("--system", choices=sorted(SYSTEMS), required=True)
     for flag in ("image_size", "batch_size", "conv_dim", "repeat_num", "threads"):
         parser.add_argument(f"--{flag}", type=int, required=True)
+    parser.add_argument("--d_repeat_num", type=int, default=6,
+                        help="SaGAN's stride-2 D convs (the reference's 6; fewer fit smaller images)")
     parser.add_argument("--lean", action="store_true")
     parser.add_argument("--mode_seeking", action="store_true")
     parser.add_argument("--seed", type=int, default=0)

@@ -50,6 +50,10 @@ FORM_SCALES = np.geomspace(1 / 1.25, 1.25, 11)  # radius factors: areas within a
 SIZE_FACTOR = 1.5
 DARK_BELOW = 128
 MIN_FOREGROUND = 0.25  # of the expected shape's area, for the colour to be read
+SPOT_MARGIN = 2.0  # model pixels around the spot an edit may touch
+SPOT_DARKNESS = 0.67  # 400 fresh images at 32 px: at most 0.57 with a spot, at least 0.76 without
+KEPT_CHANGE = 6.0  # grey levels (of 255), mean over the pixels outside the spot's neighbourhood
+MASK_ON_SPOT = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,10 +89,11 @@ def draw(shape, textured, source_size, model_size):
     return Example(shape, textured, data, pixels, model_mask(shape, source_size, model_size))
 
 
-def labelled_examples(count, seed, source_size, model_size):
-    """``count`` images of the CelebA-style set (colours balanced as the writer does)."""
+def labelled_examples(count, seed, source_size, model_size, spot=False):
+    """``count`` images of the CelebA-style set (colours balanced as the writer does; a spot
+    on about half with ``spot=None``, as the dataset draws them)."""
     rng = np.random.default_rng([seed, 0])
-    return [draw(shapes.sample_shape(rng, source_size, colour=i % 3), False, source_size, model_size)
+    return [draw(shapes.sample_shape(rng, source_size, colour=i % 3, spot=spot), False, source_size, model_size)
             for i in range(count)]
 
 
@@ -190,3 +195,39 @@ def measure(output, source, target, source_size):
         "form": target_fit >= FORM_IOU and target_fit >= source_fit + FORM_MARGIN,
         "size": 1 / SIZE_FACTOR <= area / expected_area <= SIZE_FACTOR,
     }
+
+
+# ---- SaGAN: the spot edited, nothing else --------------------------------------------------------
+def spot_neighbourhood(shape, source_size, model_size):
+    """bool [S, S] at ``model_size``: the spot's disc widened by ``SPOT_MARGIN`` model pixels,
+    where an edit of the spot may change pixels (whether or not the shape has a spot)."""
+    scale = model_size / source_size
+    radius = shape["radius"] * shapes.SPOT_RADIUS * scale + SPOT_MARGIN
+    rows, cols = np.mgrid[0:model_size, 0:model_size] + 0.5
+    centre_x, centre_y = np.asarray(shape["centre"]) * scale
+    return (rows - centre_y) ** 2 + (cols - centre_x) ** 2 <= radius ** 2
+
+
+def spot_darkness(pixels, example, source_size):
+    """The darkest channel sum of the 3x3 pixels at the shape's centre over the mean channel
+    sum of its fill outside the spot's neighbourhood: low with a spot, about 1 without."""
+    pixels = np.asarray(pixels, dtype=np.int32)
+    size = pixels.shape[0]
+    x, y = (np.asarray(example.shape["centre"]) * size / source_size).astype(int)
+    darkest = pixels[max(y - 1, 0) : y + 2, max(x - 1, 0) : x + 2].sum(axis=2).min()
+    fill = example.mask & ~spot_neighbourhood(example.shape, source_size, size)
+    return darkest / max(pixels[fill].sum(axis=1).mean(), 1.0)
+
+
+def measure_edit(output, mask, example, add, source_size):
+    """What a SaGAN edit of ``example`` did: {criterion: bool} for ``edit`` (the spot is there
+    when ``add``, gone otherwise: ``spot_darkness`` below ``SPOT_DARKNESS`` or not), ``kept``
+    (outside the spot's neighbourhood the mean absolute change is under ``KEPT_CHANGE`` grey
+    levels) and ``mask on spot`` (at least ``MASK_ON_SPOT`` of the attention mask's mass in the
+    neighbourhood). ``output`` uint8 [S, S, 3]; ``mask`` [S, S] in [0, 1]."""
+    near = spot_neighbourhood(example.shape, source_size, np.asarray(output).shape[0])
+    change = np.abs(np.asarray(output, np.int32) - np.asarray(example.pixels, np.int32))[~near].mean()
+    mask = np.asarray(mask, np.float64)
+    return {"edit": (spot_darkness(output, example, source_size) < SPOT_DARKNESS) == bool(add),
+            "kept": bool(change < KEPT_CHANGE),
+            "mask on spot": bool(mask[near].sum() >= MASK_ON_SPOT * max(mask.sum(), 1e-9))}

@@ -1,7 +1,7 @@
-"""Seconds per training iteration of this project's StarGAN, U-GAT-IT light, CycleGAN and
-DRIT (full iterations, without and with DRIT++'s mode seeking) against PyTorch references of
-their official codes (``benchmarks/pytorch_reference.py``), side by side on this CPU, and the
-ratio ours / theirs.
+"""Seconds per training iteration of this project's StarGAN, U-GAT-IT light, CycleGAN, DRIT
+(full iterations, without and with DRIT++'s mode seeking) and SaGAN against PyTorch
+references of their official codes (``benchmarks/pytorch_reference.py``), side by side on
+this CPU, and the ratio ours / theirs.
 
 The PyTorch side runs in its own process under ``--torch_python``, a Python that has torch
 (the project never imports it), e.g. a throwaway environment:
@@ -13,7 +13,10 @@ The PyTorch side runs in its own process under ``--torch_python``, a Python that
 
 Sizes (the papers'): StarGAN 128x128, batch 16, conv 64, 6 residual blocks / 6 D layers,
 c_dim 5; U-GAT-IT light and CycleGAN 256x256, batch 1, 64 channels, 4 and 9 residual blocks;
-DRIT 216x216 crops, batch 2 (one pair), --concat=1, three-scale discriminators.
+DRIT 216x216 crops, batch 2 (one pair), --concat=1, three-scale discriminators; SaGAN
+128x128, batch 16, conv 32, 4 residual blocks / 6 D layers, one attribute (the shapes data's
+Spot). SaGAN's reference iteration is 3 D steps and a G step, each on a batch of its own:
+ours is the same 4 loop iterations (parts d1, d2, d3, g), 4 batches.
 Ours is the loop's compiled step (``Trainer.train_step`` of each step of the iteration, its
 logs then converted with float() as the loop does); theirs the official iteration with its
 .item() logging; neither loads data. Both sides use ``--threads`` threads (TensorFlow's
@@ -47,6 +50,7 @@ PAPER = {
     # content discriminator's least, so the quick run keeps them.
     "drit": dict(image_size=216, batch_size=2, conv_dim=64, repeat_num=0),
     "drit_ms": dict(image_size=216, batch_size=2, conv_dim=64, repeat_num=0),
+    "sagan": dict(image_size=128, batch_size=16, conv_dim=32, repeat_num=4, d_repeat_num=6),
 }
 QUICK = {
     "stargan": dict(image_size=32, batch_size=4, conv_dim=8, repeat_num=2),
@@ -54,6 +58,8 @@ QUICK = {
     "cyclegan": dict(image_size=64, batch_size=1, conv_dim=8, repeat_num=2),
     "drit": PAPER["drit"],
     "drit_ms": PAPER["drit_ms"],
+    # D's last map is 32 / 2**5 = 1 pixel (the paper's 6 stride-2 convs would leave none).
+    "sagan": dict(image_size=32, batch_size=4, conv_dim=8, repeat_num=2, d_repeat_num=5),
 }
 REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pytorch_reference.py")
 
@@ -71,7 +77,7 @@ def parse():
     parser.add_argument("--mixed_precision", default="none", choices=["none", "mixed_float16", "mixed_bfloat16"],
                         help="ours under this Keras policy (the reference stays float32)")
     parser.add_argument("--shapes_dir", default=os.path.join(tempfile.gettempdir(), "stargan_tf_bench_data"),
-                        help="StarGAN's batches: the built-in shapes data, written here once")
+                        help="StarGAN's and SaGAN's batches: the built-in shapes data, written here once")
     args = parser.parse_args()
     unknown = set(args.systems.split(",")) - set(PAPER)
     if unknown:
@@ -114,11 +120,42 @@ class Reference:
         self.process.wait()
 
 
+def sagan_trainer(shapes_dir, image_size, batch_size, conv_dim, repeat_num, d_repeat_num, jit_compile=False):
+    """SaGAN editing the shapes data's Spot and the loop's ``Trainer`` of it, as
+    ``train_step.py``'s ``stargan_trainer`` builds StarGAN. Returns ``(system, trainer,
+    iterator of batches)``."""
+    import tensorflow as tf
+
+    from stargan_tf.cli.systems import prepare
+    from stargan_tf.models.registry import REGISTRY
+    from stargan_tf.training.loop import LoopConfig, Trainer
+
+    given = {"dataset": "shapes", "shapes_dir": shapes_dir, "target_attr": "Spot", "image_size": image_size,
+             "batch_size": batch_size, "g_conv_dim": conv_dim, "d_conv_dim": conv_dim, "g_repeat_num": repeat_num,
+             "d_repeat_num": d_repeat_num}
+    _, data, system = prepare(REGISTRY["sagan"], given, shapes_dir + "-checks", preset=None)
+    strategy = tf.distribute.get_strategy()
+    trainer = Trainer(system, strategy, data.make_dataset, tempfile.mkdtemp(),
+                      LoopConfig(num_iters=1, jit_compile=jit_compile), is_chief=False)
+    return system, trainer, iter(strategy.experimental_distribute_dataset(data.make_dataset(0)))
+
+
+def step_parts(steps):
+    """The parts of one loop iteration: each of its steps, on the iteration's batch."""
+    return [(step, (step,), 0) for step in steps]
+
+
 class Ours:
     """This project's system and the loop's Trainer, as ``train_step.py`` (StarGAN) and
-    ``unpaired_step.py`` build them."""
+    ``unpaired_step.py`` build them.
+
+    One benchmark iteration is ``loop_iterations`` of the loop's iterations, each with a
+    batch of its own; ``parts`` lists its timed pieces as ``(name, steps, loop iteration
+    within the benchmark iteration)``: the steps of one loop iteration (StarGAN, U-GAT-IT,
+    CycleGAN, DRIT), or SaGAN's four loop iterations of one step each."""
 
     def __init__(self, system, sizes, args):
+        self.loop_iterations = 1
         if system == "stargan":
             from benchmarks.train_step import stargan_trainer
 
@@ -126,7 +163,15 @@ class Ours:
                                                                      **sizes)
             self.batches = [next(iterator) for _ in range(args.rounds + 1)]
             # Every iteration has a G update (the reference's iteration with n_critic reached).
-            self.steps = self.system.steps_for(self.system.config.n_critic - 1)
+            self.parts = step_parts(self.system.steps_for(self.system.config.n_critic - 1))
+        elif system == "sagan":
+            self.system, self.trainer, iterator = sagan_trainer(args.shapes_dir, jit_compile=args.jit_compile,
+                                                                **sizes)
+            # The reference's iteration: n_critic D iterations and a G iteration, 4 batches.
+            self.loop_iterations = self.system.config.n_critic + 1
+            self.batches = [next(iterator) for _ in range((args.rounds + 1) * self.loop_iterations)]
+            self.parts = [(f"d{i + 1}" if i < self.system.config.n_critic else "g", self.system.steps_for(i), i)
+                          for i in range(self.loop_iterations)]
         elif system.startswith("drit"):
             from benchmarks.unpaired_step import unpaired_trainer
 
@@ -136,7 +181,7 @@ class Ours:
             self.system = self.trainer.system
             self.batches = [batch] * (args.rounds + 1)
             # The full iteration (every D, then E and G), as the reference's update_D + update_EG.
-            self.steps = self.system.steps_for(self.system.config.d_iter - 1)
+            self.parts = step_parts(self.system.steps_for(self.system.config.d_iter - 1))
         else:
             from benchmarks.unpaired_step import unpaired_trainer
 
@@ -145,18 +190,19 @@ class Ours:
             _, _, self.trainer, batch = unpaired_trainer(system.split("_")[0], given, args.jit_compile)
             self.system = self.trainer.system
             self.batches = [batch] * (args.rounds + 1)
-            self.steps = self.system.steps_for(0)
+            self.parts = step_parts(self.system.steps_for(0))
         self.parameters = {name: sum(int(v.shape.num_elements()) for v in network.trainable_variables)
                            for name, network in self.system.networks().items()}
 
     def iteration(self, index):
-        """Seconds of iteration ``index``: ``{step: s, ..., "total": s, "cpu": s}``."""
+        """Seconds of iteration ``index``: ``{part: s, ..., "total": s, "cpu": s}``."""
         times, started, cpu_started = {}, time.perf_counter(), time.process_time()
-        for step in self.steps:
-            step_started = time.perf_counter()
-            logs = self.trainer.train_step(self.batches[index], index, (step,))
+        for part, steps, offset in self.parts:
+            part_started = time.perf_counter()
+            iteration = index * self.loop_iterations + offset
+            logs = self.trainer.train_step(self.batches[iteration], iteration, steps)
             {name: float(value) for name, value in logs.items()}  # the loop's conversion (a sync)
-            times[step] = time.perf_counter() - step_started
+            times[part] = time.perf_counter() - part_started
         times["total"], times["cpu"] = time.perf_counter() - started, time.process_time() - cpu_started
         return times
 
