@@ -185,3 +185,21 @@ def test_drit_rates_diversity_and_the_reference_colour():
     rows, _ = preset_quality.drit_rows(_FakeDrit(collapsed=True), 8, 3)
     assert rows[0].rate(("shape", "coloured", "reference shape")) == 1.0
     assert rows[0].rate(("diverse",)) == 0.0 and rows[0].rate(("reference colour",)) < 1.0
+
+
+def test_sagan_ideal_edits_pass_and_wrong_ones_miss():
+    """The ideal Spot edit (the image rendered with the spot flipped, the mask on the spot's
+    neighbourhood) meets every criterion; the input returned unchanged misses the edit, a
+    change of the background misses `kept`, a mask spread over the image misses the spot."""
+    examples = shape_measures.labelled_examples(2 * COUNT, 5, SOURCE, SIZE, spot=None)
+    assert any(e.shape["spot"] for e in examples) and not all(e.shape["spot"] for e in examples)
+    for example in examples:
+        flipped = dict(example.shape, spot=not example.shape["spot"])
+        ideal = _render(flipped)
+        near = shape_measures.spot_neighbourhood(example.shape, SOURCE, SIZE).astype(np.float64)
+        assert all(shape_measures.measure_edit(ideal, near, example, flipped["spot"], SOURCE).values())
+        assert not shape_measures.measure_edit(example.pixels, near, example, flipped["spot"], SOURCE)["edit"]
+        lighter = np.clip(ideal.astype(int) + 20, 0, 255).astype(np.uint8)
+        assert not shape_measures.measure_edit(lighter, near, example, flipped["spot"], SOURCE)["kept"]
+        spread = np.ones((SIZE, SIZE))
+        assert not shape_measures.measure_edit(ideal, spread, example, flipped["spot"], SOURCE)["mask on spot"]
