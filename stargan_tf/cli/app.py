@@ -85,6 +85,8 @@ def train(run):
         trainer = Trainer(system, strategy, data.make_dataset, run.run_dir, loop_config, hooks=[samples],
                           is_chief=chief)
         trainer.restore()
+        if flags.init_run_dir:
+            _initialise_networks(run, system, trainer.start)
         if chief:
             lock.acquire()
             checks.commit()
@@ -102,6 +104,27 @@ def train(run):
         _print_outputs(outputs)
         print(f"Watch training with: tensorboard --logdir {trainer.summaries.directory}")
     return outputs
+
+
+def _initialise_networks(run, system, start):
+    """``--init_run_dir``: the networks from another run's latest checkpoint, before the new
+    run writes anything (a source without a checkpoint, or with networks of other sizes, is
+    refused with the run directory untouched)."""
+    from stargan_tf.errors import UserError
+    from stargan_tf.training.checkpoints import restore_networks
+
+    source = run.flags.init_run_dir
+    if start:
+        print(f"--init_run_dir={source} ignored: {run.run_dir} has its own checkpoint, and training resumes from "
+              f"iteration {start}.")
+        return
+    if os.path.abspath(source) == os.path.abspath(run.run_dir):
+        raise ConfigError(f"--init_run_dir={source} is the --run_dir itself; name the run to start from.")
+    try:
+        path = restore_networks(system.networks(), source)
+    except UserError as error:
+        raise ConfigError(f"--init_run_dir={source} cannot start this run: {error}") from None
+    print(f"Networks initialised from {path}; the optimizers and the iteration count start afresh.")
 
 
 @contextlib.contextmanager

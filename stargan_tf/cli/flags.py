@@ -18,6 +18,10 @@ flags.DEFINE_string("run_dir", None, "Run directory for checkpoints, logs, sampl
 # ---- checkpoints and training ----------------------------------------------------------------
 flags.DEFINE_integer("keep_checkpoints", 3, "How many recent checkpoints to keep.", lower_bound=1)
 flags.DEFINE_bool("export_after_train", True, "Export SavedModel + TFLite when training finishes.")
+flags.DEFINE_string("init_run_dir", None,
+                    "Start a new run from the networks of another run's latest checkpoint (fine-tuning, e.g. on "
+                    "other data; the networks must have the same sizes): optimizer state and iteration count start "
+                    "afresh. Ignored when --run_dir already has a checkpoint (training resumes from it).")
 
 # ---- test / export --------------------------------------------------------------------------
 flags.DEFINE_string("test_image_dir", None,
