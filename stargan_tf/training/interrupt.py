@@ -14,12 +14,14 @@ import threading
 
 class StopRequest:
     """Context manager: ``requested`` becomes True at the first SIGINT; a second raises
-    KeyboardInterrupt. Outside the main thread, or where SIGINT is ignored (a background
-    job of a shell script), it changes nothing."""
+    KeyboardInterrupt. A SIGINT blocked in the main thread is unblocked meanwhile. Outside
+    the main thread, or where SIGINT is ignored (a background job of a shell script), it
+    changes nothing."""
 
     def __init__(self):
         self.requested = False
         self._previous = None
+        self._was_blocked = False
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
@@ -27,6 +29,9 @@ class StopRequest:
             if previous is not signal.SIG_IGN:
                 self._previous = previous
                 signal.signal(signal.SIGINT, self._handle)
+                # A blocked SIGINT is inherited through fork and exec: a process started by one
+                # that blocks it (seen under pytest-xdist) would never see Ctrl-C.
+                self._was_blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
         return self
 
     def _handle(self, signum, frame):
@@ -39,6 +44,9 @@ class StopRequest:
                     b"without saving).\n")
 
     def __exit__(self, *exc_info):
+        if self._was_blocked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
+            self._was_blocked = False
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
             self._previous = None
