@@ -98,6 +98,8 @@ def train(run):
     outputs = {"checkpoints": trainer.checkpoint.directory, "tensorboard": trainer.summaries.directory}
     if samples.last_path:
         outputs["samples"] = samples.last_path
+    if chief:
+        outputs.update(system.test_split_report(data, os.path.join(run.run_dir, "test_split")))
     if chief and flags.export_after_train:
         outputs.update(_export(run, system, data))
     if chief:

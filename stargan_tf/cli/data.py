@@ -7,7 +7,8 @@ Every family's loader returns a data object with:
 * ``make_dataset(start_step)``: global training batches, batch ``k`` for iteration
   ``start_step + k`` (resumable);
 * ``sample_examples(count)``: test examples as one dict of arrays (``{"image", "label"}``
-  for labelled data, ``{"image_a", "image_b"}`` for unpaired domains), for sample grids.
+  for labelled data, ``{"image_a", "image_b"}`` for unpaired domains, ``{"sketch", "photo"}``
+  for sketch pairs), for sample grids.
 
 Loading reads every training file once to validate it, so bad data is reported before any
 training step.
@@ -20,7 +21,10 @@ import re
 import shutil
 from typing import Callable, Sequence
 
+import numpy as np
+
 from stargan_tf import pipelines
+from stargan_tf.pipelines import sketches
 
 SHAPES_IMAGE_SIZE = 64  # the built-in dataset is written at this size and resized on load
 
@@ -207,7 +211,79 @@ def unpaired_data(config, options, validation_cache_dir):
     return data
 
 
-LOADERS = {"labeled": labeled_data, "attribute": attribute_data, "unpaired": unpaired_data}
+# ---- sketch | photo joint images (Contextual GAN) ---------------------------------------------------
+@dataclasses.dataclass
+class SketchData:
+    """Sketch | photo pairs read as joint images (``pipelines.sketches``).
+
+    Attributes:
+        splits: ``{"train" | "test": (photo paths, sketch paths or None)}``; None: the
+            sketches are drawn by XDoG in the pipeline.
+        xdog: the ``XDoGParameters`` of the drawn sketches, None for sketch files.
+    """
+
+    name: str
+    splits: dict
+    image_size: int
+    global_batch_size: int
+    seed: int
+    cache: bool
+    xdog: object
+
+    def _dataset(self, split, **settings):
+        """``sketch_dataset`` of ``split`` with this data's size and sketches."""
+        photo_paths, sketch_paths = self.splits[split]
+        return sketches.sketch_dataset(photo_paths, sketch_paths, split=split, image_size=self.image_size,
+                                       xdog_parameters=self.xdog, **settings)
+
+    def make_dataset(self, start_step):
+        return self._dataset("train", global_batch_size=self.global_batch_size, seed=self.seed,
+                             start_step=start_step, cache=self.cache)
+
+    def sample_examples(self, count):
+        """The first ``count`` test pairs (fewer if the split is smaller), the joint images
+        cut into their halves."""
+        joint = next(iter(self._dataset("test", global_batch_size=count)))["joint"].numpy()
+        return {"sketch": joint[:, :, :self.image_size], "photo": joint[:, :, self.image_size:]}
+
+    def test_examples(self):
+        """Every test pair: ``{"sketch", "photo", "names"}`` (the photos' file names)."""
+        batches = list(self._dataset("test", global_batch_size=64))
+        joint = np.concatenate([batch["joint"].numpy() for batch in batches])
+        names = [name.decode() if isinstance(name, bytes) else str(name)
+                 for batch in batches for name in batch["name"].numpy()]
+        return {"sketch": joint[:, :, :self.image_size], "photo": joint[:, :, self.image_size:], "names": names}
+
+
+def _sketch_splits(options):
+    """``{split: (photo paths, sketch paths or None)}`` of ``--dataset``: the built-in photos
+    (the CelebA-style images, split 90/10 by file name), ``--data_dir``'s photos, or its pairs."""
+    if options.dataset == "shapes":
+        photos = pipelines.list_image_files(os.path.join(ensure_shapes(options), "celeba", "images"))
+        return {split: (sketches.split_photos(photos, split), None) for split in sketches.SPLITS}
+    if options.dataset == "photos":
+        return {split: (sketches.read_photos(options.data_dir, split), None) for split in sketches.SPLITS}
+    pairs = {split: sketches.read_sketch_pairs(options.data_dir, split) for split in sketches.SPLITS}
+    return {split: (photo_paths, sketch_paths) for split, (sketch_paths, photo_paths) in pairs.items()}
+
+
+def sketch_data(config, options, validation_cache_dir):
+    """The sketch | photo pairs selected by ``--dataset`` (built-in shapes, photos, sketch
+    pairs). Every file is validated, and XDoG parameters that would draw blank sketches are
+    refused, before any step runs."""
+    splits = _sketch_splits(options)
+    os.makedirs(validation_cache_dir, exist_ok=True)
+    for split, (photo_paths, sketch_paths) in splits.items():
+        pipelines.validate_image_files(photo_paths + (sketch_paths or []),
+                                       os.path.join(validation_cache_dir, f"sketch-{split}.json"))
+    xdog = None if options.dataset == "sketch_pairs" else options.xdog_parameters()
+    if xdog is not None:
+        sketches.check_xdog_lines(splits["train"][0], config.image_size, xdog)
+    name = "shapes" if options.dataset == "shapes" else os.path.basename(os.path.normpath(options.data_dir))
+    return SketchData(name, splits, config.image_size, config.batch_size, config.seed, options.cache, xdog)
+
+
+LOADERS = {"labeled": labeled_data, "attribute": attribute_data, "unpaired": unpaired_data, "sketch": sketch_data}
 
 
 def model_name(system_name, data):

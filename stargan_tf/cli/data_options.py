@@ -13,6 +13,9 @@ LABELED_DATASETS = ("shapes", "CelebA", "RaFD", "Both")
 ATTRIBUTE_DATASETS = ("shapes", "CelebA")
 UNPAIRED_DATASETS = ("shapes", "folder")
 SHAPES_PAIRS = ("circle2square", "red2blue", "gray2color")
+SKETCH_DATASETS = ("shapes", "sketch_pairs", "photos")
+SKETCH_LAYOUTS = {"sketch_pairs": "train/sketch/, train/photo/, test/sketch/ and test/photo/ (matching file names)",
+                  "photos": "train/ and test/ folders of photos"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,5 +110,50 @@ class UnpairedDataOptions(BuiltinDataOptions):
                               "--image_size.")
 
 
+@dataclasses.dataclass(frozen=True)
+class SketchDataOptions(BuiltinDataOptions):
+    """Sketch | photo pairs (Contextual GAN's joint images), the sketches read from files or
+    drawn from the photos by XDoG (Winnemöller et al. 2012) with the ``--xdog_*`` parameters.
+
+    The XDoG parameters are architecture fields: not that they change a network's shape,
+    but a model only completes sketches drawn like its training sketches, so the run's
+    ``run_config.json`` records them and a resumed run keeps them.
+    """
+
+    dataset: str = option("shapes", "shapes: the built-in shape photos, sketched by XDoG (CPU preset). "
+                                    f"sketch_pairs: --data_dir with {SKETCH_LAYOUTS['sketch_pairs']}. photos: "
+                                    f"--data_dir with {SKETCH_LAYOUTS['photos']}, sketched by XDoG in the input "
+                                    "pipeline.", architecture=True, choices=SKETCH_DATASETS)
+    data_dir: str = option(None, "Dataset root (--dataset=sketch_pairs or photos; see --dataset for the layout).")
+    # The public XDoG code's defaults, on greyscale in [0, 1].
+    xdog_sigma: float = option(0.8, "XDoG: standard deviation of the narrow Gaussian (pixels); above 0.",
+                               architecture=True, minimum=0.0)
+    xdog_k: float = option(1.6, "XDoG: the wide Gaussian's standard deviation over the narrow one's; above 0.",
+                           architecture=True, minimum=0.0)
+    xdog_tau: float = option(0.98, "XDoG: weight of the wide Gaussian (closer to 1 draws more lines).",
+                             architecture=True, minimum=0.0)
+    xdog_phi: float = option(200.0, "XDoG: sharpness of the soft threshold (larger gives darker, harder lines).",
+                             architecture=True, minimum=0.0)
+    xdog_epsilon: float = option(-0.1, "XDoG: threshold; the difference of Gaussians below it is drawn as a line "
+                                       "(higher draws more lines).", architecture=True)
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.dataset != "shapes" and not self.data_dir:
+            raise ConfigError(f"--dataset={self.dataset} needs --data_dir pointing at a folder with "
+                              f"{SKETCH_LAYOUTS[self.dataset]}.")
+        # A Gaussian of width 0 is undefined; `minimum` allows the bound itself.
+        for name in ("xdog_sigma", "xdog_k"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"--{name}={getattr(self, name)} must be above 0 (a Gaussian's width).")
+
+    def xdog_parameters(self):
+        """The ``--xdog_*`` flags as the filter's ``XDoGParameters``."""
+        from stargan_tf.pipelines.xdog import XDoGParameters  # here: this module runs before TensorFlow loads
+
+        return XDoGParameters(sigma=self.xdog_sigma, k=self.xdog_k, tau=self.xdog_tau, phi=self.xdog_phi,
+                              epsilon=self.xdog_epsilon)
+
+
 FAMILY_OPTIONS = {"labeled": LabeledDataOptions, "attribute": AttributeDataOptions,
-                  "unpaired": UnpairedDataOptions}
+                  "unpaired": UnpairedDataOptions, "sketch": SketchDataOptions}

@@ -59,6 +59,8 @@ class GANSystem(keras.Model):
 
     progress_logs = ("D/loss", "G/loss")  # what the progress bar shows
     sample_count = 8  # rows of the training sample grid
+    # Names of compiled procedures (``compiled_procedure``) that test mode runs beyond single network calls.
+    compiled_procedures = ()
 
     def __init__(self, config, **kwargs):
         super().__init__(**kwargs)
@@ -113,6 +115,12 @@ class GANSystem(keras.Model):
         """The ``ServingBundle`` the exporter ships."""
         raise NotImplementedError
 
+    def test_split_report(self, data, directory):
+        """After training (the chief only): what the system measures on its data's whole test
+        split, written under ``directory``; ``{name: path}`` of what it wrote (nothing by
+        default; Contextual GAN completes the test sketches and scores them)."""
+        return {}
+
     # ---- looking at results ------------------------------------------------------------
     def infer(self, network, inputs):
         """``network(inputs, training=False)`` in a compiled function, one per network (and
@@ -124,6 +132,13 @@ class GANSystem(keras.Model):
             call = functools.partial(network, training=False)
             self._inference[network.name] = tf.function(call, autograph=False, reduce_retracing=True)
         return self._inference[network.name](inputs)
+
+    def compiled_procedure(self, name, function):
+        """``function`` compiled once under ``name`` (one of ``compiled_procedures``): test-mode
+        work that is more than one network call (Contextual GAN's completion loop)."""
+        if name not in self._inference:
+            self._inference[name] = tf.function(function, autograph=False, reduce_retracing=True)
+        return self._inference[name]
 
     # ---- helpers for step functions -------------------------------------------------
     def average(self, per_example_loss):

@@ -127,8 +127,21 @@ def break_unpaired(shapes, work):
     return ["--dataset=folder", f"--data_dir={data}"], "trainB"
 
 
+def break_sketch(shapes, work):
+    """Sketch pairs whose file names do not match."""
+    photos = sorted((shapes / "celeba" / "images").iterdir())
+    for split in ("train", "test"):
+        for side in ("sketch", "photo"):
+            (work / "pairs" / split / side).mkdir(parents=True)
+        for photo in photos[:3]:
+            shutil.copy(photo, work / "pairs" / split / "photo" / photo.name)
+            shutil.copy(photo, work / "pairs" / split / "sketch" / photo.name)
+    shutil.copy(photos[3], work / "pairs" / "train" / "sketch" / "unmatched_sketch.jpg")
+    return ["--dataset=sketch_pairs", f"--data_dir={work / 'pairs'}"], "unmatched_sketch"
+
+
 BREAKERS = {"labeled": break_labeled, "attribute": lambda shapes, work: break_labeled(shapes, work, 0),
-            "unpaired": break_unpaired}
+            "unpaired": break_unpaired, "sketch": break_sketch}
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))

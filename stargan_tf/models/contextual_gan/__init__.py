@@ -1,0 +1,39 @@
+"""Contextual GAN (Lu, Wu, Tai, Tang, ECCV 2018): sketch to photo and photo to sketch by
+completing a joint image in the latent space of a GAN trained on sketch | photo pairs."""
+
+import dataclasses
+
+from stargan_tf.models.contextual_gan.config import ContextualGANConfig
+from stargan_tf.models.spec import ParameterCount, SystemSpec
+
+
+def _build(config, data):
+    from stargan_tf.models.contextual_gan.system import ContextualGAN
+
+    return ContextualGAN(config, dataclasses.asdict(data.xdog) if data.xdog is not None else None)
+
+
+SPEC = SystemSpec(
+    name="contextual_gan", config=ContextualGANConfig, data="sketch",
+    build=_build,
+    presets={
+        # Joint images of 32 x 64, half the paper's widths. XDoG: the public code's values draw
+        # no line on the built-in shapes; these outline 86% of fresh images at 32 px (each
+        # colour and background, the blue-on-dark ones least: their luma barely differs),
+        # measured with benchmarks/xdog_shapes.py.
+        "shapes": {"image_size": 32, "gf_dim": 32, "df_dim": 32, "batch_size": 32, "num_iters": 3000,
+                   "completion_iters": 200, "log_step": 10, "sample_step": 500, "model_save_step": 500,
+                   "xdog_sigma": 0.5, "xdog_k": 2.0, "xdog_tau": 1.0, "xdog_phi": 20.0, "xdog_epsilon": 0.02,
+                   "cache": True},
+        "tiny": {"image_size": 16, "z_dim": 8, "gf_dim": 4, "df_dim": 4, "batch_size": 4, "num_iters": 4,
+                 "completion_iters": 3, "completion_candidates": 3, "xdog_sigma": 0.5, "xdog_k": 2.0,
+                 "xdog_tau": 1.0, "xdog_phi": 20.0, "xdog_epsilon": 0.02},
+    },
+    parameter_counts=(
+        # No official code: the paper's layers (Sec. 3.1) at 64 x 128, z 100, 512 channels at
+        # G's first and D's last layer, counted in tests/models/test_contextual_gan.py.
+        ParameterCount({"xdog_sigma": 0.6, "xdog_k": 2.0, "xdog_tau": 1.0, "xdog_phi": 20.0, "xdog_epsilon": 0.01},
+                       {"generator": 5_962_755, "discriminator": 4_324_737}),
+    ),
+    description="Contextual GAN: sketch <-> photo by completing a joint image in a GAN's latent space.",
+)

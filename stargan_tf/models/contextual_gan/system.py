@@ -1,0 +1,188 @@
+"""Contextual GAN (Lu, Wu, Tai, Tang, ECCV 2018): sketch to photo, and back, by completing a
+joint image in a GAN's latent space."""
+
+import numpy as np
+import tensorflow as tf
+
+from stargan_tf import losses
+from stargan_tf.export.spec import ServingBundle, ServingEndpoint, ServingInput, ServingOutput
+from stargan_tf.models.base import INPUT, OUTPUT, Column, GANSystem
+from stargan_tf.models.contextual_gan.completion import complete
+from stargan_tf.models.contextual_gan.networks import joint_discriminator, joint_generator
+
+# (known half, completed half) of each direction; the sketch is the joint image's left half.
+HALVES = {"sketch2photo": ("sketch", "photo"), "photo2sketch": ("photo", "sketch")}
+TEST_BATCH = 32  # test pairs completed at once
+
+
+class ContextualGAN(GANSystem):
+    """Stage 1 (paper Sec. 3.1): a GAN on joint images, sigmoid cross-entropy losses, one D
+    and one G update per iteration. Stage 2 (Sec. 3.2, ``completion.complete``): with G and D
+    frozen, search z for the joint image whose known half matches the input and return its
+    other half; the same model completes sketches into photos and photos into sketches.
+
+    Args:
+        config: ``ContextualGANConfig``.
+        xdog: the XDoG parameters the sketches were drawn with (a dict, recorded in the
+            export's metadata), or None for hand-drawn sketch pairs.
+    """
+
+    sample_count = 6
+    compiled_procedures = tuple(f"completion_{direction}" for direction in HALVES)
+
+    def __init__(self, config, xdog=None, name="contextual_gan", **kwargs):
+        super().__init__(config, name=name, **kwargs)
+        c = config
+        self.xdog = xdog
+        self.generator = joint_generator(c.image_size, c.z_dim, c.gf_dim)
+        self.discriminator = joint_discriminator(c.image_size, c.df_dim)
+
+    # ---- contract -----------------------------------------------------------------
+    def networks(self):
+        return {"generator": self.generator, "discriminator": self.discriminator}
+
+    def make_optimizers(self):
+        c = self.config
+        self.optimizers = {
+            "generator": self.adam(c.lr, c.beta1, c.beta2, self.generator.trainable_variables),
+            "discriminator": self.adam(c.lr, c.beta1, c.beta2, self.discriminator.trainable_variables),
+        }
+        return self.optimizers
+
+    def learning_rates(self, iteration):
+        return {"generator": self.config.lr, "discriminator": self.config.lr}
+
+    def steps_for(self, iteration):
+        return ("discriminator_step", "generator_step")
+
+    # ---- completion ---------------------------------------------------------------------
+    def candidates(self):
+        """float32 ``[completion_candidates, z_dim]``: the starting codes, the same for every
+        input (drawn from ``--seed``), so the same input and seed complete the same way."""
+        c = self.config
+        rng = np.random.default_rng([c.seed, 7])
+        return rng.uniform(-1.0, 1.0, (c.completion_candidates, c.z_dim)).astype(np.float32)
+
+    def complete(self, known, direction=None):
+        """``completion.complete`` of ``known`` halves ([B, S, S, 3]) in ``direction`` (the
+        config's by default), compiled once per direction."""
+        direction = direction or self.config.direction
+        c = self.config
+        known_on_left = HALVES[direction][0] == "sketch"
+
+        def run(images, candidates):
+            return complete(self.generator, self.discriminator, images, candidates, known_on_left,
+                            c.completion_iters, c.completion_lr, c.completion_momentum, c.completion_lambda)
+
+        completion = self.compiled_procedure(f"completion_{direction}", run)
+        return completion(tf.convert_to_tensor(known, tf.float32), tf.constant(self.candidates()))
+
+    # ---- looking at results -------------------------------------------------------------
+    def sample_batch(self, examples, rng):
+        return {"sketch": examples["sketch"], "photo": examples["photo"]}
+
+    def sample_columns(self, batch):
+        """Per test pair: the known half, its completion, and the true other half."""
+        known_name, other_name = HALVES[self.config.direction]
+        known = tf.convert_to_tensor(batch[known_name], tf.float32)
+        completed = self.complete(known)["completed"]
+        return [Column(known_name, known, INPUT), Column(f"completed {other_name}", completed, OUTPUT),
+                Column(f"true {other_name}", tf.convert_to_tensor(batch[other_name], tf.float32), INPUT)]
+
+    def test_columns(self, inputs):
+        """The user's sketches (or photos, ``--direction=photo2sketch``) and their completions."""
+        known_name, other_name = HALVES[self.config.direction]
+        known = tf.convert_to_tensor(inputs["image"], tf.float32)
+        return [Column(known_name, known, INPUT), Column(other_name, self.complete(known)["completed"], OUTPUT)]
+
+    def test_split_report(self, data, directory):
+        """Complete every test pair's known half and score the completions against the true
+        other halves: SSIM (``tf.image.ssim``, 11x11 Gaussian window) and PSNR on [0, 1]
+        pixels, per image and on average, in ``metrics.json``; the grid of the first rows in
+        ``grid.png``. Printed too."""
+        import json
+        import os
+
+        from stargan_tf.training.samples import grid, save_png
+
+        known_name, other_name = HALVES[self.config.direction]
+        examples = data.test_examples()
+        completed = np.concatenate([self.complete(examples[known_name][start:start + TEST_BATCH])["completed"].numpy()
+                                    for start in range(0, len(examples[known_name]), TEST_BATCH)])
+        truth = examples[other_name]
+        pixels = [tf.constant((images + 1.0) / 2.0) for images in (completed, truth)]
+        ssim = tf.image.ssim(*pixels, max_val=1.0).numpy()
+        psnr = tf.image.psnr(*pixels, max_val=1.0).numpy()
+        report = {"direction": self.config.direction, "images": len(truth), "ssim": float(ssim.mean()),
+                  "psnr": float(psnr.mean()), "completion_iters": self.config.completion_iters,
+                  "per_image": [{"name": name, "ssim": float(s), "psnr": float(p)}
+                                for name, s, p in zip(examples["names"], ssim, psnr)]}
+        os.makedirs(directory, exist_ok=True)
+        path = os.path.join(directory, "metrics.json")
+        with open(path, "w") as handle:
+            json.dump(report, handle, indent=2)
+        rows = slice(0, self.sample_count)
+        save_png(grid([Column(known_name, examples[known_name][rows], INPUT),
+                       Column(f"completed {other_name}", completed[rows], OUTPUT),
+                       Column(f"true {other_name}", truth[rows], INPUT)]), os.path.join(directory, "grid.png"))
+        print(f"Test split ({len(truth)} pairs, {self.config.direction}): SSIM {report['ssim']:.4f}, "
+              f"PSNR {report['psnr']:.2f} dB")
+        return {"test split metrics": path, "test split grid": os.path.join(directory, "grid.png")}
+
+    def serving_bundle(self):
+        c = self.config
+        candidates = tf.constant(self.candidates())
+
+        def endpoint(direction):
+            known_on_left = HALVES[direction][0] == "sketch"
+
+            def translate(image):
+                return complete(self.generator, self.discriminator, image, candidates, known_on_left,
+                                c.completion_iters, c.completion_lr, c.completion_momentum,
+                                c.completion_lambda)["completed"]
+
+            known_name, other_name = HALVES[direction]
+            return ServingEndpoint(
+                direction, translate, inputs=(ServingInput("image", description=f"the {known_name} ({c.image_size}"
+                                                                                f"x{c.image_size} half)"),),
+                outputs=(ServingOutput("translated", description=f"the completed {other_name}"),),
+                description=f"{known_name} to {other_name} by latent-space completion (whole loop in the graph)")
+
+        size = c.image_size
+        return ServingBundle(
+            model_name=self.name, image_size=(size, size),
+            endpoints=(endpoint("sketch2photo"), endpoint("photo2sketch")),
+            trackables={"generator": self.generator, "discriminator": self.discriminator},
+            metadata={"system": "contextual_gan", "completion_iters": c.completion_iters,
+                      "completion_candidates": c.completion_candidates, "completion_lambda": c.completion_lambda,
+                      "completion_lr": c.completion_lr, "completion_momentum": c.completion_momentum,
+                      "candidate_seed": c.seed, "xdog": self.xdog})
+
+    # ---- replica steps ----------------------------------------------------------------
+    def _fakes(self, local_batch, iteration, salt):
+        z = self.per_example_uniform(local_batch, iteration, salt, shape=(self.config.z_dim,), minval=-1.0, maxval=1.0)
+        return self.generator(z, training=True)
+
+    def discriminator_step(self, batch, iteration):
+        """D: real joint images labelled 1, G's labelled 0 (sigmoid cross-entropy)."""
+        real = batch["joint"]
+        fake = self._fakes(tf.shape(real)[0], iteration, salt=0)
+        optimizer = self.optimizers["discriminator"]
+        with tf.GradientTape() as tape:
+            loss_real = losses.bce_with_logits(self.discriminator(real, training=True), 1.0)
+            loss_fake = losses.bce_with_logits(self.discriminator(tf.stop_gradient(fake), training=True), 0.0)
+            total = self.average(loss_real + loss_fake)
+            scaled = optimizer.scale_loss(total)
+        self.update(optimizer, tape, scaled, self.discriminator.trainable_variables)
+        return {"D/loss": total, "D/loss_real": self.average(loss_real), "D/loss_fake": self.average(loss_fake)}
+
+    def generator_step(self, batch, iteration):
+        """G: its joint images labelled 1 by D (the non-saturating loss)."""
+        optimizer = self.optimizers["generator"]
+        with tf.GradientTape() as tape:
+            fake = self._fakes(tf.shape(batch["joint"])[0], iteration, salt=1)
+            loss = losses.bce_with_logits(self.discriminator(fake, training=True), 1.0)
+            total = self.average(loss)
+            scaled = optimizer.scale_loss(total)
+        self.update(optimizer, tape, scaled, self.generator.trainable_variables)
+        return {"G/loss": total}

@@ -1,0 +1,98 @@
+"""Contextual GAN: the networks' shapes and parameter counts (the paper's layers counted by
+hand), LeakyReLU as max(x, 0.2x), a few real train steps with finite losses, and the
+completion: best-of-N starts from the candidate with the smallest contextual loss, the descent
+lowers it, z stays in [-1, 1], the same input gives the same completion, and both directions
+complete the other half."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from stargan_tf.layers.activations import MaximumLeakyReLU
+from stargan_tf.models.contextual_gan import networks
+from stargan_tf.models.contextual_gan.completion import complete, contextual_loss, known_half_mask
+from stargan_tf.models.contextual_gan.config import ContextualGANConfig
+from stargan_tf.models.contextual_gan.system import ContextualGAN
+
+
+
+def count(model):
+    return sum(int(np.prod(v.shape)) for v in model.trainable_variables)
+
+
+def test_paper_networks_have_the_counted_parameters():
+    """G: linear 100 -> 4x8x512 (+ BN), 5x5 transposed convolutions 512->256->128->64 (+ BN)
+    ->3; D: 5x5 convolutions 3->64->128->256->512 (BN on the last three), linear 4x8x512 -> 1."""
+    g = networks.joint_generator()
+    d = networks.joint_discriminator()
+    assert g.output_shape == (None, 64, 128, 3) and d.output_shape == (None, 1)
+    generator = (100 * 16384 + 16384 + 2 * 512 + sum(25 * i * o + o + 2 * o for i, o in ((512, 256), (256, 128),
+                                                                                        (128, 64))) + 25 * 64 * 3 + 3)
+    discriminator = (25 * 3 * 64 + 64 + sum(25 * i * o + o + 2 * o for i, o in ((64, 128), (128, 256), (256, 512)))
+                     + 4 * 8 * 512 + 1)
+    assert (count(g), count(d)) == (generator, discriminator) == (5_962_755, 4_324_737)
+
+
+def test_maximum_leaky_relu_is_leaky_relu():
+    x = tf.constant(np.linspace(-3, 3, 61, dtype=np.float32))
+    np.testing.assert_array_equal(MaximumLeakyReLU(0.2)(x).numpy(), tf.nn.leaky_relu(x, 0.2).numpy())
+
+
+@pytest.fixture(scope="module")
+def system():
+    tf.keras.utils.set_random_seed(0)
+    config = ContextualGANConfig(image_size=16, z_dim=8, gf_dim=4, df_dim=4, batch_size=4, completion_iters=30,
+                                 completion_candidates=6, completion_lr=0.05)
+    built = ContextualGAN(config)
+    built.make_optimizers()
+    joints = tf.constant(np.random.default_rng(0).uniform(-1, 1, (4, 16, 32, 3)).astype(np.float32))
+    for iteration in range(3):
+        for name in built.steps_for(iteration):
+            logs = getattr(built, name)({"joint": joints}, tf.constant(iteration, tf.int64))
+            assert all(np.isfinite(float(v)) for v in logs.values()), logs
+    # Three steps leave batch norm's moving statistics at their start (variance 1 against the
+    # N(0, 0.02) layers' ~1e-3): G's inference output would hardly depend on z. Settle them.
+    codes = tf.constant(np.random.default_rng(5).uniform(-1, 1, (64, 8)).astype(np.float32))
+    for _ in range(60):
+        built.discriminator(built.generator(codes, training=True), training=True)
+    return built
+
+
+def sketches(count, seed=1):
+    return np.random.default_rng(seed).uniform(-1, 1, (count, 16, 16, 3)).astype(np.float32)
+
+
+def test_best_of_n_starts_from_the_closest_candidate_and_the_descent_lowers_the_loss(system):
+    known = tf.constant(sketches(3))
+    result = system.complete(known)
+    joints = system.generator(tf.constant(system.candidates()), training=False)
+    targets = tf.concat([known, tf.zeros_like(known)], axis=2)
+    losses = contextual_loss(joints[None], targets[:, None], known_half_mask(16, True)).numpy()
+    np.testing.assert_allclose(result["start_loss"].numpy(), losses.min(axis=1), rtol=1e-5)
+    assert np.all(result["loss"].numpy() < result["start_loss"].numpy())
+    assert np.all(np.abs(result["z"].numpy()) <= 1.0)
+    assert result["completed"].shape == (3, 16, 16, 3) and result["joint"].shape == (3, 16, 32, 3)
+    np.testing.assert_array_equal(result["completed"].numpy(), result["joint"].numpy()[:, :, 16:])
+
+
+def test_the_same_input_completes_the_same_way_alone_or_in_a_batch(system):
+    known = sketches(3)
+    batch = system.complete(known)["completed"].numpy()
+    alone = system.complete(known[1:2])["completed"].numpy()
+    np.testing.assert_allclose(alone[0], batch[1], atol=1e-5)
+    np.testing.assert_array_equal(system.complete(known)["completed"].numpy(), batch)
+
+
+def test_photo2sketch_keeps_the_right_half_and_returns_the_left(system):
+    photos = sketches(2, seed=3)
+    result = system.complete(photos, direction="photo2sketch")
+    np.testing.assert_array_equal(result["completed"].numpy(), result["joint"].numpy()[:, :, :16])
+    assert np.all(result["loss"].numpy() < result["start_loss"].numpy())
+
+
+def test_completion_runs_as_one_loop_in_a_graph(system):
+    traced = tf.function(lambda known: complete(system.generator, system.discriminator, known,
+                                                tf.constant(system.candidates()), iterations=4)["completed"],
+                         autograph=False).get_concrete_function(tf.TensorSpec([None, 16, 16, 3]))
+    ops = {op.type for op in traced.graph.get_operations()}
+    assert "While" in ops or "StatelessWhile" in ops
