@@ -50,7 +50,7 @@ def run(flags):
         keras.mixed_precision.set_global_policy(flags.mixed_precision)
     keras.utils.set_random_seed(resolved.config.seed)
     context = Run(spec, resolved, flags, flags.run_dir or os.path.join("runs", spec.name))
-    return {"train": train, "test": test, "export": export, "summary": summary}[flags.mode](context)
+    return {"train": train, "test": test, "export": export, "summary": summary, "sketch": sketch}[flags.mode](context)
 
 
 def train(run):
@@ -230,6 +230,34 @@ def summary(run):
         total = _size(system.unique_variables(*system.networks().values()))
     print(f"Total: {total:,} parameters (trainable; weights shared between networks counted once)")
     return {"parameters": total}
+
+
+def sketch(run):
+    """XDoG sketches of the user's photos with the run's --xdog_* values, as the sketch data
+    family draws them for training: one grey PNG per photo at --image_size, named after it.
+    Needs no trained run and writes nothing into --run_dir."""
+    from stargan_tf.export.images import to_pixels
+    from stargan_tf.pipelines import load_user_images
+    from stargan_tf.pipelines.sketches import xdog_sketch
+    from stargan_tf.training.samples import save_png
+
+    if not hasattr(run.resolved.data, "xdog_parameters"):
+        readers = sorted(name for name, spec in REGISTRY.items() if spec.data == "sketch")
+        raise ConfigError(f"--mode=sketch draws the sketches of systems that read sketches (--model="
+                          f"{'|'.join(readers)}); --model={run.spec.name} does not.")
+    if run.flags.test_image_dir is None or run.flags.result_dir is None:
+        raise ConfigError("--mode=sketch needs --test_image_dir (your photos) and --result_dir (where the sketches "
+                          "go).")
+    photos = load_user_images(run.flags.test_image_dir, run.config.image_size)
+    parameters = run.resolved.data.xdog_parameters()
+    written = []
+    for start in range(0, len(photos.stems), TEST_BATCH):
+        drawn = xdog_sketch(photos.images[start : start + TEST_BATCH], parameters).numpy()
+        for stem, pixels in zip(photos.stems[start : start + TEST_BATCH], to_pixels(drawn)):
+            written.append(save_png(pixels.repeat(3, axis=-1), os.path.join(run.flags.result_dir, f"{stem}.png")))
+    print(f"Wrote {len(written)} sketches ({run.config.image_size}x{run.config.image_size}, XDoG "
+          f"{parameters}) to {run.flags.result_dir}")
+    return {"sketches": run.flags.result_dir}
 
 
 def _size(variables):

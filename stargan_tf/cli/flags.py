@@ -6,13 +6,14 @@ from absl import flags
 from stargan_tf.cli.config_flags import define_config_flags
 from stargan_tf.models.registry import REGISTRY
 
-MODES = ("train", "test", "export", "summary")
+MODES = ("train", "test", "export", "summary", "sketch")
 
 # ---- what to run ------------------------------------------------------------------------
 flags.DEFINE_enum("model", "stargan", sorted(REGISTRY), "Which system to train / use.")
 flags.DEFINE_enum("mode", "train", MODES,
                   "train: train (resumes from --run_dir); test: translate --test_image_dir; export: write "
-                  "SavedModel + TFLite; summary: print every network and its parameter count.")
+                  "SavedModel + TFLite; summary: print every network and its parameter count; sketch: draw the "
+                  "XDoG sketches of --test_image_dir's photos into --result_dir (systems that read sketches).")
 flags.DEFINE_string("run_dir", None, "Run directory for checkpoints, logs, samples (default runs/<model>).")
 
 # ---- checkpoints and training ----------------------------------------------------------------

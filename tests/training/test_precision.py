@@ -29,17 +29,17 @@ def check_every_system_trains_with_finite_float32_losses(tmp_path, builtin_data,
 
 
 # One class per case: ``--dist loadscope`` gives each class its own worker, so the three
-# subprocesses (XLA compiling every system's steps is the longest) run side by side.
-class TestFloat16:
-    def test_every_system_trains_with_finite_float32_losses(self, tmp_path, builtin_data):
-        check_every_system_trains_with_finite_float32_losses(tmp_path, builtin_data,
-                                                             dict(mixed_precision="mixed_float16", jit="off"))
-
-
+# subprocesses run side by side; the longest (XLA compiling every system's steps) first.
 class TestFloat16WithXLA:
     def test_every_system_trains_with_finite_float32_losses(self, tmp_path, builtin_data):
         check_every_system_trains_with_finite_float32_losses(tmp_path, builtin_data,
                                                              dict(mixed_precision="mixed_float16", jit="on"))
+
+
+class TestFloat16:
+    def test_every_system_trains_with_finite_float32_losses(self, tmp_path, builtin_data):
+        check_every_system_trains_with_finite_float32_losses(tmp_path, builtin_data,
+                                                             dict(mixed_precision="mixed_float16", jit="off"))
 
 
 class TestMirroredBfloat16:
