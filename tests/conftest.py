@@ -28,9 +28,10 @@ def builtin_data(tmp_path_factory):
 
 
 # The longest test modules (subprocess harnesses that train every system), longest first:
-# `--dist loadscope` hands modules to workers in collection order, so started first they run
-# beside the many short modules instead of alone at the end (measured: 17:40 in that order,
-# the float16 + XLA case's 280 s last).
+# `--dist loadscope --no-loadscope-reorder` (pytest.ini) hands modules to the workers in
+# collection order, so started first they run beside the many short modules instead of alone
+# at the end. xdist's default order (most tests first) ran them last: 17:40 for the suite, the
+# float16 + XLA case's 280 s at the end with the other worker idle.
 LONGEST_FIRST = (
     "tests/training/test_precision.py",
     "tests/distributed/test_replica_equivalence.py",

@@ -21,6 +21,13 @@ def train_in_process(builtin_data, run_dir, flags):
     return run_dir
 
 
+def two_iteration_run(builtin_data, tmp_path_factory, name, flags):
+    """``train_in_process`` of ``flags`` for two iterations, checkpoint at 2, in a new
+    temporary folder ``name``: the run the CLI tests of a system test, export and refuse on."""
+    return train_in_process(builtin_data, tmp_path_factory.mktemp(name) / "run",
+                            [*flags, "--num_iters=2", "--model_save_step=2"])
+
+
 def snapshot(folder):
     """{relative path: bytes} of every file under ``folder``."""
     return {os.path.relpath(os.path.join(d, f), folder): open(os.path.join(d, f), "rb").read()

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from in_process import snapshot, train_in_process  # noqa: E402
+from in_process import snapshot, two_iteration_run  # noqa: E402
 
 TINY_DRIT = ["--model=drit", "--shapes_pair=gray2color", "--image_size=32", "--load_size=36", "--ch=4",
              "--content_dis_layers=0", "--dis_scale=2", "--batch_size=4", "--d_iter=2"]
@@ -20,8 +20,7 @@ TINY_DRIT = ["--model=drit", "--shapes_pair=gray2color", "--image_size=32", "--l
 @pytest.fixture(scope="module")
 def drit_run(builtin_data, tmp_path_factory):
     """A tiny DRIT run trained in this process (both step kinds, checkpoint at iteration 2)."""
-    return train_in_process(builtin_data, tmp_path_factory.mktemp("drit") / "run",
-                            [*TINY_DRIT, "--num_iters=2", "--model_save_step=2"])
+    return two_iteration_run(builtin_data, tmp_path_factory, "drit", TINY_DRIT)
 
 
 def photos(folder, count, seed):

@@ -12,7 +12,7 @@ import pytest
 import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from in_process import train_in_process  # noqa: E402
+from in_process import train_in_process, two_iteration_run  # noqa: E402
 
 TINY = ["--model=stargan", "--selected_attrs=Red_Shape,Green_Shape,Blue_Shape", "--image_size=16",
         "--g_conv_dim=8", "--d_conv_dim=8", "--g_repeat_num=1", "--d_repeat_num=3", "--batch_size=4", "--n_critic=1",
@@ -21,8 +21,7 @@ TINY = ["--model=stargan", "--selected_attrs=Red_Shape,Green_Shape,Blue_Shape", 
 
 @pytest.fixture(scope="module")
 def source(builtin_data, tmp_path_factory):
-    return train_in_process(builtin_data, tmp_path_factory.mktemp("source") / "run",
-                            [*TINY, "--num_iters=2", "--model_save_step=2"])
+    return two_iteration_run(builtin_data, tmp_path_factory, "source", TINY)
 
 
 def checkpoint_values(run_dir, pattern):

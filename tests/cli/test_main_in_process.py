@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from in_process import snapshot, train_in_process  # noqa: E402
+from in_process import snapshot, two_iteration_run  # noqa: E402
 
 SHAPES_ATTRS = "Red_Shape,Green_Shape,Blue_Shape,Square,Large"
 
@@ -61,8 +61,7 @@ TINY_STARGAN = ["--image_size=16", "--g_conv_dim=8", "--d_conv_dim=8", "--g_repe
 @pytest.fixture(scope="module")
 def trained_run(builtin_data, tmp_path_factory):
     """A tiny StarGAN run trained in this process (checkpoint at iteration 2)."""
-    return train_in_process(builtin_data, tmp_path_factory.mktemp("trained") / "run",
-                            [*TINY_STARGAN, "--num_iters=2", "--model_save_step=2"])
+    return two_iteration_run(builtin_data, tmp_path_factory, "trained", TINY_STARGAN)
 
 
 def test_different_architecture_flags_are_refused_and_the_run_is_unchanged(cli, trained_run):

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from in_process import train_in_process  # noqa: E402
+from in_process import two_iteration_run  # noqa: E402
 
 TINY_SAGAN = ["--model=sagan", "--target_attr=Spot", "--image_size=16", "--g_conv_dim=4", "--d_conv_dim=4",
               "--g_repeat_num=1", "--d_repeat_num=3", "--batch_size=4", "--n_critic=1"]
@@ -20,8 +20,7 @@ TINY_SAGAN = ["--model=sagan", "--target_attr=Spot", "--image_size=16", "--g_con
 @pytest.fixture(scope="module")
 def sagan_run(builtin_data, tmp_path_factory):
     """A tiny SaGAN run trained in this process (a D and a G iteration, checkpoint at 2)."""
-    return train_in_process(builtin_data, tmp_path_factory.mktemp("sagan") / "run",
-                            [*TINY_SAGAN, "--num_iters=2", "--model_save_step=2"])
+    return two_iteration_run(builtin_data, tmp_path_factory, "sagan", TINY_SAGAN)
 
 
 def test_test_mode_writes_the_edit_and_the_mask_of_each_photo(cli, sagan_run, tmp_path):

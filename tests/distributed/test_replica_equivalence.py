@@ -43,11 +43,11 @@ def test_two_replicas_train_like_one_device(single_device_run, mirrored_run, sys
 def test_two_workers_agree_with_each_other_and_with_one_device(tmp_path, builtin_data, single_device_run):
     """Each worker has its own run folder (as on two machines without shared storage): the
     non-chief writes nothing there while taking part in every collective, saves included."""
-    codes, logs = workers.run_workers(tmp_path, builtin_data, systems=procs.ALL_SYSTEMS, model_save_step=1,
+    codes, logs = workers.run_workers(tmp_path, builtin_data, systems=procs.MULTI_WORKER_SYSTEMS, model_save_step=1,
                                       sample_step=1, **procs.SPLIT_RUN)
     assert codes == [0, 0], "\n".join(log[-3000:] for log in logs)
     single, single_out = single_device_run
-    for system in procs.ALL_SYSTEMS.split(","):
+    for system in procs.MULTI_WORKER_SYSTEMS.split(","):
         chief, other = (procs.read_result(tmp_path / "out", system, task) for task in (0, 1))
         assert chief["chief"] and not other["chief"] and chief["replicas"] == 2
         assert chief["digest"] == other["digest"], f"{system}: workers ended with different weights"
