@@ -152,12 +152,21 @@ def test_a_full_disk_keeps_the_last_checkpoint_and_says_what_to_do(cli, trained,
     assert code == 0 and "Resuming from iteration 2" in out, err
 
 
+def as_from_a_terminal():
+    """In the child before exec: SIGINT with its default action and unblocked, as a shell
+    starts a command. A pytest-xdist worker may ignore or block it (left so by code under
+    test elsewhere), and both are inherited: main.py would then never see the Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+
+
 def test_ctrl_c_says_where_it_stopped_and_exits_130(builtin_data, tmp_path):
     run_dir = tmp_path / "run"
     argv = procs.tiny_argv(procs.DEFAULT_SYSTEM, builtin_data, num_iters=100_000, model_save_step=2,
                            export_after_train=False) + [f"--run_dir={run_dir}"]
     process = subprocess.Popen([sys.executable, os.path.join(procs.REPO, "main.py"), *argv], cwd=tmp_path,
-                               env=procs.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               env=procs.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=as_from_a_terminal)
     try:
         deadline = time.time() + 600
         while not (run_dir / "checkpoints" / "checkpoint").exists():

@@ -13,11 +13,14 @@ from stargan_tf.training.interrupt import StopRequest
 
 @pytest.fixture
 def unblocked():
-    """SIGINT unblocked in this thread for the test (a pytest-xdist worker may block it), the
-    mask restored after."""
+    """SIGINT handled as Python does by default and unblocked in this thread for the test (a
+    pytest-xdist worker may ignore or block it: code under test elsewhere leaves it so), the
+    handler and the mask restored after."""
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
     yield
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    signal.signal(signal.SIGINT, handler)
 
 
 def test_first_sigint_sets_the_flag_second_raises_and_the_handler_comes_back(capfd, unblocked):
