@@ -137,7 +137,10 @@ class GANSystem(keras.Model):
         """``function`` compiled once under ``name`` (one of ``compiled_procedures``): test-mode
         work that is more than one network call (Contextual GAN's completion loop)."""
         if name not in self._inference:
-            self._inference[name] = tf.function(function, autograph=False, reduce_retracing=True)
+            # A partial, as in ``infer``: the procedures of every system built in a process share
+            # one closure's code, whose traces TensorFlow would count together ("retracing").
+            self._inference[name] = tf.function(functools.partial(function), autograph=False,
+                                                reduce_retracing=True)
         return self._inference[name]
 
     # ---- helpers for step functions -------------------------------------------------
