@@ -63,10 +63,9 @@ class ContextualGAN(GANSystem):
         rng = np.random.default_rng([c.seed, 7])
         return rng.uniform(-1.0, 1.0, (c.completion_candidates, c.z_dim)).astype(np.float32)
 
-    def complete(self, known, direction=None):
-        """``completion.complete`` of ``known`` halves ([B, S, S, 3]) in ``direction`` (the
-        config's by default), compiled once per direction."""
-        direction = direction or self.config.direction
+    def completion(self, direction):
+        """``(known halves, candidates) -> completion.complete(...)`` in ``direction`` with the
+        configured descent: what test mode compiles and the export traces."""
         c = self.config
         known_on_left = HALVES[direction][0] == "sketch"
 
@@ -74,8 +73,14 @@ class ContextualGAN(GANSystem):
             return complete(self.generator, self.discriminator, images, candidates, known_on_left,
                             c.completion_iters, c.completion_lr, c.completion_momentum, c.completion_lambda)
 
-        completion = self.compiled_procedure(f"completion_{direction}", run)
-        return completion(tf.convert_to_tensor(known, tf.float32), tf.constant(self.candidates()))
+        return run
+
+    def complete(self, known, direction=None):
+        """``completion.complete`` of ``known`` halves ([B, S, S, 3]) in ``direction`` (the
+        config's by default), compiled once per direction."""
+        direction = direction or self.config.direction
+        compiled = self.compiled_procedure(f"completion_{direction}", self.completion(direction))
+        return compiled(tf.convert_to_tensor(known, tf.float32), tf.constant(self.candidates()))
 
     # ---- looking at results -------------------------------------------------------------
     def sample_batch(self, examples, rng):
@@ -134,12 +139,10 @@ class ContextualGAN(GANSystem):
         candidates = tf.constant(self.candidates())
 
         def endpoint(direction):
-            known_on_left = HALVES[direction][0] == "sketch"
+            completion = self.completion(direction)
 
             def translate(image):
-                return complete(self.generator, self.discriminator, image, candidates, known_on_left,
-                                c.completion_iters, c.completion_lr, c.completion_momentum,
-                                c.completion_lambda)["completed"]
+                return completion(image, candidates)["completed"]
 
             known_name, other_name = HALVES[direction]
             return ServingEndpoint(
