@@ -13,24 +13,18 @@ whole loop in one graph) on random sketches.
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchmarks.export_latency import median_ms  # noqa: E402
 
 
 def median_seconds(fn, runs):
-    fn()  # warm-up: tracing, kernel selection
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    """Median wall-clock seconds of ``runs`` calls after one warm-up (tracing, kernel selection)."""
+    return median_ms(fn, runs, warmup=1) / 1e3
 
 
 def main():

@@ -46,11 +46,10 @@ def parse():
     return parser.parse_args()
 
 
-def stargan_trainer(shapes_dir, image_size=None, batch_size=None, conv_dim=None, repeat_num=None, strategy=None,
-                    jit_compile=False):
-    """StarGAN on the shapes data under ``strategy`` (default: one device) and the loop's
-    ``Trainer`` of it, as training builds them; a size left None is the paper's. Returns
-    ``(resolved, system, trainer, iterator of distributed batches)``."""
+def shapes_trainer(model, given, shapes_dir, strategy=None, jit_compile=False):
+    """System ``model`` on the built-in shapes data with the flags ``given`` (no preset)
+    under ``strategy`` (default: one device), and the loop's ``Trainer`` of it, as training
+    builds them. Returns ``(resolved, system, trainer, iterator of distributed batches)``."""
     import tensorflow as tf
 
     from stargan_tf.cli.systems import prepare
@@ -58,15 +57,20 @@ def stargan_trainer(shapes_dir, image_size=None, batch_size=None, conv_dim=None,
     from stargan_tf.training.loop import LoopConfig, Trainer
 
     strategy = strategy or tf.distribute.get_strategy()
-    given = {"dataset": "shapes", "shapes_dir": shapes_dir, "selected_attrs": ATTRIBUTES}
-    overrides = {"image_size": image_size, "batch_size": batch_size, "g_conv_dim": conv_dim, "d_conv_dim": conv_dim,
-                 "g_repeat_num": repeat_num, "d_repeat_num": repeat_num}
-    given.update({name: value for name, value in overrides.items() if value is not None})
-    resolved, data, system = prepare(REGISTRY["stargan"], given, shapes_dir + "-checks", preset=None,
-                                     strategy=strategy)
+    resolved, data, system = prepare(REGISTRY[model], {"dataset": "shapes", "shapes_dir": shapes_dir, **given},
+                                     shapes_dir + "-checks", preset=None, strategy=strategy)
     trainer = Trainer(system, strategy, data.make_dataset, tempfile.mkdtemp(),
                       LoopConfig(num_iters=1, jit_compile=jit_compile), is_chief=False)
     return resolved, system, trainer, iter(strategy.experimental_distribute_dataset(data.make_dataset(0)))
+
+
+def stargan_trainer(shapes_dir, image_size=None, batch_size=None, conv_dim=None, repeat_num=None, strategy=None,
+                    jit_compile=False):
+    """StarGAN on the shapes data (``shapes_trainer``); a size left None is the paper's."""
+    overrides = {"image_size": image_size, "batch_size": batch_size, "g_conv_dim": conv_dim, "d_conv_dim": conv_dim,
+                 "g_repeat_num": repeat_num, "d_repeat_num": repeat_num}
+    given = {"selected_attrs": ATTRIBUTES, **{name: value for name, value in overrides.items() if value is not None}}
+    return shapes_trainer("stargan", given, shapes_dir, strategy, jit_compile)
 
 
 def child(args):

@@ -121,23 +121,14 @@ class Reference:
 
 
 def sagan_trainer(shapes_dir, image_size, batch_size, conv_dim, repeat_num, d_repeat_num, jit_compile=False):
-    """SaGAN editing the shapes data's Spot and the loop's ``Trainer`` of it, as
-    ``train_step.py``'s ``stargan_trainer`` builds StarGAN. Returns ``(system, trainer,
-    iterator of batches)``."""
-    import tensorflow as tf
+    """SaGAN editing the shapes data's Spot (``train_step.shapes_trainer``). Returns
+    ``(system, trainer, iterator of batches)``."""
+    from benchmarks.train_step import shapes_trainer
 
-    from stargan_tf.cli.systems import prepare
-    from stargan_tf.models.registry import REGISTRY
-    from stargan_tf.training.loop import LoopConfig, Trainer
-
-    given = {"dataset": "shapes", "shapes_dir": shapes_dir, "target_attr": "Spot", "image_size": image_size,
-             "batch_size": batch_size, "g_conv_dim": conv_dim, "d_conv_dim": conv_dim, "g_repeat_num": repeat_num,
-             "d_repeat_num": d_repeat_num}
-    _, data, system = prepare(REGISTRY["sagan"], given, shapes_dir + "-checks", preset=None)
-    strategy = tf.distribute.get_strategy()
-    trainer = Trainer(system, strategy, data.make_dataset, tempfile.mkdtemp(),
-                      LoopConfig(num_iters=1, jit_compile=jit_compile), is_chief=False)
-    return system, trainer, iter(strategy.experimental_distribute_dataset(data.make_dataset(0)))
+    given = {"target_attr": "Spot", "image_size": image_size, "batch_size": batch_size, "g_conv_dim": conv_dim,
+             "d_conv_dim": conv_dim, "g_repeat_num": repeat_num, "d_repeat_num": d_repeat_num}
+    _, system, trainer, iterator = shapes_trainer("sagan", given, shapes_dir, jit_compile=jit_compile)
+    return system, trainer, iterator
 
 
 def step_parts(steps):
