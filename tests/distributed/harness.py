@@ -107,13 +107,16 @@ def sgd_factory(momentum):
 
 
 def weights_of(system):
+    """Every weight keyed by network and position, not by Keras' path: a layer's path names
+    it after the layers built before it in the process, so keys with paths would only match
+    between processes that built the same systems in the same order."""
     arrays = {}
     for net_name, network in sorted(system.networks().items()):
         for index, variable in enumerate(network.weights):
-            arrays[f"{net_name}/{index:03d}/{variable.path}"] = variable.numpy()
+            arrays[f"{net_name}/{index:03d}"] = variable.numpy()
     for opt_name, optimizer in sorted(system.optimizers.items()):
         for index, variable in enumerate(optimizer.variables):
-            arrays[f"opt_{opt_name}/{index:03d}/{variable.path}"] = variable.numpy()
+            arrays[f"opt_{opt_name}/{index:03d}"] = variable.numpy()
     for state_name, state in sorted(system.checkpoint_state().items()):
         for index, variable in enumerate(state.weights):
             arrays[f"state_{state_name}/{index:03d}"] = variable.numpy()
