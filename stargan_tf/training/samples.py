@@ -11,30 +11,30 @@ from stargan_tf.training.run_dir import write_error
 
 
 def grid(columns):
-    """Tile ``[Column]`` (images [B,H,W,3] in [-1,1]) into one uint8 image, one row per
-    example, with the column names in a white band on top (written upright when they fit the
-    column, else turned to read upwards)."""
+    """Tile ``[Column]`` (images [B,H,W,3] in [-1,1], the same height; joint images may be
+    wider) into one uint8 image, one row per example, with the column names in a white band
+    on top (written upright when they fit the column, else turned to read upwards)."""
     arrays = [to_pixels(column.images) for column in columns]
     rows = [np.concatenate([column[i] for column in arrays], axis=1) for i in range(arrays[0].shape[0])]
-    header = column_header([column.name for column in columns], arrays[0].shape[2])
+    header = column_header([column.name for column in columns], [array.shape[2] for array in arrays])
     return np.concatenate([header] + rows, axis=0)
 
 
-def column_header(names, width):
-    """A uint8 white band ``[h, width * len(names), 3]`` with each name over its column."""
+def column_header(names, widths):
+    """A uint8 white band ``[h, sum(widths), 3]`` with each name over its column."""
     font = ImageFont.load_default()
     line = font.getbbox("Ag")[3] + 2
-    longest = max(int(np.ceil(font.getlength(name))) for name in names)
-    upright = longest <= width - 2
-    band = Image.new("RGB", (width * len(names), line + 2 if upright else longest + 4), "white")
-    for index, name in enumerate(names):
+    lengths = [int(np.ceil(font.getlength(name))) for name in names]
+    upright = all(length <= width - 2 for length, width in zip(lengths, widths))
+    band = Image.new("RGB", (sum(widths), line + 2 if upright else max(lengths) + 4), "white")
+    for name, width, left in zip(names, widths, np.cumsum([0] + list(widths[:-1]))):
         label = Image.new("RGB", (int(np.ceil(font.getlength(name))) + 1, line), "white")
         ImageDraw.Draw(label).text((0, 0), name, fill="black", font=font)
         if upright:
-            band.paste(label, (index * width + 1, 1))
+            band.paste(label, (int(left) + 1, 1))
         else:
             label = label.rotate(90, expand=True)
-            band.paste(label, (index * width + max(0, (width - label.width) // 2), band.height - label.height - 2))
+            band.paste(label, (int(left) + max(0, (width - label.width) // 2), band.height - label.height - 2))
     return np.asarray(band)
 
 

@@ -107,7 +107,9 @@ def test_test_mode_writes_outputs_and_visuals_but_no_copy_of_the_input(chain):
     # Only outputs and visuals: no column of an input role (the image itself) is written.
     assert not any(name.split("_", 1)[1] in ("A.png", "B.png", "input.png") for name in per_image), written
     size = REGISTRY[system].presets["tiny"]["image_size"]
-    assert all(Image.open(work / "results" / name).size == (size, size) for name in per_image)
+    joints = [name for name in per_image if name.endswith("_joint.png")]  # completions' joint images
+    assert all(Image.open(work / "results" / name).size == (2 * size, size) for name in joints)
+    assert all(Image.open(work / "results" / name).size == (size, size) for name in per_image if name not in joints)
 
 
 def test_export_mode_writes_under_the_given_model_name(chain):

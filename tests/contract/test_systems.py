@@ -66,7 +66,8 @@ def check_columns(columns, rows, size):
     for column in columns:
         assert column.role in ROLES, column
         images = np.asarray(column.images)
-        assert images.shape == (rows, size, size, 3), (column.name, images.shape)
+        # Square images, or sketch-and-photo joint images twice as wide (Contextual GAN).
+        assert images.shape in ((rows, size, size, 3), (rows, size, 2 * size, 3)), (column.name, images.shape)
         assert images.min() >= -1.0 - 1e-5 and images.max() <= 1.0 + 1e-5, column.name
     roles = {column.role for column in columns}
     assert INPUT in roles and OUTPUT in roles

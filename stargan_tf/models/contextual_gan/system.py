@@ -5,6 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from stargan_tf import losses
+from stargan_tf.evaluation.metrics import ssim_and_psnr
 from stargan_tf.export.spec import ServingBundle, ServingEndpoint, ServingInput, ServingOutput
 from stargan_tf.models.base import INPUT, OUTPUT, Column, GANSystem
 from stargan_tf.models.contextual_gan.completion import complete
@@ -95,16 +96,19 @@ class ContextualGAN(GANSystem):
                 Column(f"true {other_name}", tf.convert_to_tensor(batch[other_name], tf.float32), INPUT)]
 
     def test_columns(self, inputs):
-        """The user's sketches (or photos, ``--direction=photo2sketch``) and their completions."""
+        """The user's sketches (or photos, ``--direction=photo2sketch``), their completions, and
+        the completed joint images G(z) (sketch left), whose known half shows how closely the
+        search matched the input."""
         known_name, other_name = HALVES[self.config.direction]
         known = tf.convert_to_tensor(inputs["image"], tf.float32)
-        return [Column(known_name, known, INPUT), Column(other_name, self.complete(known)["completed"], OUTPUT)]
+        completion = self.complete(known)
+        return [Column(known_name, known, INPUT), Column(other_name, completion["completed"], OUTPUT),
+                Column("joint", completion["joint"], OUTPUT)]
 
     def test_split_report(self, data, directory):
         """Complete every test pair's known half and score the completions against the true
-        other halves: SSIM (``tf.image.ssim``, 11x11 Gaussian window) and PSNR on [0, 1]
-        pixels, per image and on average, in ``metrics.json``; the grid of the first rows in
-        ``grid.png``. Printed too."""
+        other halves: SSIM and PSNR (``evaluation.metrics.ssim_and_psnr``), per image and on
+        average, in ``metrics.json``; the grid of the first rows in ``grid.png``. Printed too."""
         import json
         import os
 
@@ -115,9 +119,7 @@ class ContextualGAN(GANSystem):
         completed = np.concatenate([self.complete(examples[known_name][start:start + TEST_BATCH])["completed"].numpy()
                                     for start in range(0, len(examples[known_name]), TEST_BATCH)])
         truth = examples[other_name]
-        pixels = [tf.constant((images + 1.0) / 2.0) for images in (completed, truth)]
-        ssim = tf.image.ssim(*pixels, max_val=1.0).numpy()
-        psnr = tf.image.psnr(*pixels, max_val=1.0).numpy()
+        ssim, psnr = ssim_and_psnr(completed, truth)
         report = {"direction": self.config.direction, "images": len(truth), "ssim": float(ssim.mean()),
                   "psnr": float(psnr.mean()), "completion_iters": self.config.completion_iters,
                   "per_image": [{"name": name, "ssim": float(s), "psnr": float(p)}
