@@ -1,4 +1,5 @@
-"""The modes of main.py: train, test, export, summary."""
+"""The modes of main.py: train, test, export, summary, sketch (eval and train_classifier:
+``evaluation``)."""
 
 import contextlib
 import dataclasses
@@ -50,7 +51,11 @@ def run(flags):
         keras.mixed_precision.set_global_policy(flags.mixed_precision)
     keras.utils.set_random_seed(resolved.config.seed)
     context = Run(spec, resolved, flags, flags.run_dir or os.path.join("runs", spec.name))
-    return {"train": train, "test": test, "export": export, "summary": summary, "sketch": sketch}[flags.mode](context)
+    from stargan_tf.cli import evaluation
+
+    modes = {"train": train, "test": test, "export": export, "summary": summary, "sketch": sketch,
+             "eval": evaluation.evaluate, "train_classifier": evaluation.train_classifier}
+    return modes[flags.mode](context)
 
 
 def train(run):
@@ -82,7 +87,14 @@ def train(run):
         loop_config = LoopConfig(num_iters=config.num_iters, log_step=config.log_step,
                                  model_save_step=config.model_save_step, keep_checkpoints=flags.keep_checkpoints,
                                  jit_compile=flags.jit_compile)
-        trainer = Trainer(system, strategy, data.make_dataset, run.run_dir, loop_config, hooks=[samples],
+        hooks = [samples]
+        if flags.eval_step:
+            from stargan_tf.cli.evaluation import evaluate
+            from stargan_tf.training.hooks import PeriodicEvaluation
+
+            hooks.append(PeriodicEvaluation(
+                lambda iteration, summaries: evaluate(run, system, data, iteration, summaries), flags.eval_step))
+        trainer = Trainer(system, strategy, data.make_dataset, run.run_dir, loop_config, hooks=hooks,
                           is_chief=chief)
         trainer.restore()
         if flags.init_run_dir:

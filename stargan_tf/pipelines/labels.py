@@ -78,7 +78,7 @@ class LabelSpace:
                 groups.append(group)
         return tuple(groups)
 
-    def _group_of(self, name):
+    def group_of(self, name):
         """The exclusive group containing `name`, or None."""
         for group in self.exclusive_groups:
             if name in group:
@@ -93,7 +93,7 @@ class LabelSpace:
             labels[:] = 0.0
             labels[:, column] = 1.0
             return labels
-        group = self._group_of(name)
+        group = self.group_of(name)
         if group is None:
             labels[:, column] = 1.0 - labels[:, column]
             return labels

@@ -188,10 +188,7 @@ def restore_networks(networks, run_dir, checkpoint=None):
     directory = checkpoint_dir(run_dir)
     path = checkpoint or tf.train.latest_checkpoint(directory)
     if path is None:
-        raise NoCheckpointError(
-            f"No checkpoint in {directory}: train first (--mode=train) with this --run_dir, or "
-            "point --run_dir at a finished run."
-        )
+        raise _no_checkpoint(directory)
     check_network_sizes(path, networks)
     try:
         tf.train.Checkpoint(**networks).restore(path).expect_partial().assert_existing_objects_matched()
@@ -201,3 +198,16 @@ def restore_networks(networks, run_dir, checkpoint=None):
             f"({str(error).splitlines()[0][:300]}). Use the flags the run was trained with."
         ) from error
     return path
+
+
+def latest_iteration(run_dir):
+    """The iteration of the run's latest checkpoint (``NoCheckpointError`` without one)."""
+    path = tf.train.latest_checkpoint(checkpoint_dir(run_dir))
+    if path is None:
+        raise _no_checkpoint(checkpoint_dir(run_dir))
+    return _checkpoint_number(path)
+
+
+def _no_checkpoint(directory):
+    return NoCheckpointError(f"No checkpoint in {directory}: train first (--mode=train) with this --run_dir, or "
+                             "point --run_dir at a finished run.")

@@ -1,5 +1,5 @@
 """Things the training loop does besides training, after chosen iterations (Keras-callback
-style, but for our replica-step loop): sample grids now, periodic evaluation later."""
+style, but for our replica-step loop): sample grids and periodic evaluation."""
 
 import os
 
@@ -40,3 +40,17 @@ class SampleGrid(Hook):
         self.last_path = save_png(image, path)
         trainer.summaries.image("samples", image, iteration)
         return self.last_path
+
+
+class PeriodicEvaluation(Hook):
+    """Every ``every`` iterations, ``evaluate(iteration, summaries)`` on the chief (the
+    papers' metrics next to the losses in TensorBoard, ``--eval_step``); the other workers
+    wait for it at their next collective."""
+
+    def __init__(self, evaluate, every):
+        self.evaluate = evaluate
+        self.every = every
+
+    def after_iteration(self, trainer, done, logs):
+        if trainer.is_chief and done % self.every == 0:
+            self.evaluate(done, trainer.summaries)
