@@ -36,6 +36,7 @@ LONGEST_FIRST = (
     "tests/training/test_precision.py",
     "tests/distributed/test_replica_equivalence.py",
     "tests/cli/test_chains.py",
+    "tests/cli/test_eval_cli.py",
     "tests/distributed/test_fault_tolerance.py",
     "tests/distributed/test_main_multi_worker.py",
 )

@@ -112,7 +112,7 @@ def evaluate(run, system=None, data=None, iteration=None, summaries=None):
     bundle = system.serving_bundle()
     report = score(bundle, protocol, network, model, cache, limit=run.flags.eval_num_images or None,
                    kid_block_size=run.flags.kid_block_size, seed=run.config.seed,
-                   domains=_folder_domains(run, protocol, bundle, model))
+                   domains=_folder_domains(run, protocol, bundle, model), lpips=_lpips(run))
     report.update(iteration=iteration, seconds=round(time.time() - started, 1),
                   feature_network={"name": network.name, "weights_hash": network.weights_hash,
                                    "comparable_with": COMPARABLE_WITH[run_choice(run)]},
@@ -128,6 +128,14 @@ def evaluate(run, system=None, data=None, iteration=None, summaries=None):
         _write_scalars(summaries, run.run_dir, report, iteration)
     print_table(report)
     return {"eval": path}
+
+
+def _lpips(run):
+    if not run.flags.lpips_weights:
+        return None
+    from stargan_tf.evaluation.lpips import LPIPS
+
+    return LPIPS(run.flags.lpips_weights)
 
 
 def _folder_domains(run, protocol, bundle, model):
@@ -162,7 +170,7 @@ def _write_scalars(summaries, run_dir, report, iteration):
 
 COLUMNS = (("fid", "FID", "{:.2f}"), ("kid_x100", "KIDx100", "{:.2f}"), ("kid_x100_std", "+-", "{:.2f}"),
            ("accuracy", "accuracy", "{:.1%}"), ("kept", "kept", "{:.1%}"), ("ssim", "SSIM", "{:.4f}"),
-           ("psnr", "PSNR", "{:.2f}"), ("diversity", "diversity", "{:.4f}"))
+           ("psnr", "PSNR", "{:.2f}"), ("diversity", "diversity", "{:.4f}"), ("diversity_lpips", "LPIPS", "{:.4f}"))
 
 
 def print_table(report):

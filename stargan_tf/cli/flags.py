@@ -51,6 +51,10 @@ flags.DEFINE_enum("fid_network", "auto", ["auto", "classifier", "inception_tfgan
 flags.DEFINE_string("inception_path", None,
                     "The FID Inception: classify_image_graph_def.pb or the tfgan/eval/inception/1 SavedModel folder "
                     "(README, Evaluation, says where to get them); with inception_keras, a weights .h5 file.")
+flags.DEFINE_list("lpips_weights", None,
+                  "Eval: LPIPS for the diversity of systems with random codes (DRIT), from two PyTorch files: the "
+                  "lpips package's weights/v0.1/alex.pth and torchvision's alexnet-owt-7be5be79.pth (README, "
+                  "Evaluation). Without them the diversity is a feature distance only.")
 flags.DEFINE_integer("eval_step", 0,
                      "Evaluate (as --mode=eval) every this many training iterations, on the chief, on "
                      "--eval_num_images images per target; 0: never.", lower_bound=0)

@@ -59,7 +59,15 @@ def diversity(network, variations):
     return float(np.mean(distances))
 
 
-def score_domain(domain, network, real_features, classifier, kid_block_size):
+def lpips_diversity(metric, variations):
+    """The DRIT paper's diversity: the mean LPIPS between translations of one input under
+    different codes, over code pairs and inputs."""
+    codes = len(variations)
+    return float(np.mean([metric.distance(variations[i], variations[j]).mean()
+                          for i in range(codes) for j in range(i + 1, codes)]))
+
+
+def score_domain(domain, network, real_features, classifier, kid_block_size, lpips=None):
     """The metrics of one ``protocols.Domain`` as a dict."""
     if not len(domain.real) or not len(domain.translated):
         raise EvaluationError(
@@ -87,13 +95,15 @@ def score_domain(domain, network, real_features, classifier, kid_block_size):
         row.update(ssim=float(ssim.mean()), psnr=float(psnr.mean()))
     if domain.variations is not None:
         row["diversity"] = diversity(network, domain.variations)
+        if lpips is not None:
+            row["diversity_lpips"] = lpips_diversity(lpips, domain.variations)
     # NaN (KID's standard error of a single block) is not JSON: None.
     return {key: (None if np.isnan(value) else float(value)) if isinstance(value, (float, np.floating)) else value
             for key, value in row.items()}
 
 
 def evaluate(bundle, protocol, network, classifier, cache_dir, limit=None, kid_block_size=10, seed=0,
-             domains=None):
+             domains=None, lpips=None):
     """``{"domains": {name: metrics}, "identity": {...}}`` of one trained system.
 
     Args:
@@ -107,12 +117,13 @@ def evaluate(bundle, protocol, network, classifier, cache_dir, limit=None, kid_b
         seed: of random codes (systems with a NORMAL input).
         domains: the targets to score instead of the test split's (the user's folders),
             without the identity reconstruction.
+        lpips: an ``lpips.LPIPS`` for the diversity, or None (the feature distance only).
     """
     real_features = RealFeatures(network, cache_dir)
     user_given = domains is not None
     domains = domains if user_given else protocol.domains(bundle, limit, seed)
-    report = {"domains": {domain.name: score_domain(domain, network, real_features, classifier, kid_block_size)
-                          for domain in domains}}
+    report = {"domains": {domain.name: score_domain(domain, network, real_features, classifier, kid_block_size,
+                                                    lpips) for domain in domains}}
     identity = None if user_given else protocol.identity(bundle, limit)
     if identity is not None:
         ssim, psnr = metrics.ssim_and_psnr(identity[1], identity[0])
