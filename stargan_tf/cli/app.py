@@ -1,5 +1,5 @@
 """The modes of main.py: train, test, export, summary, sketch (eval and train_classifier:
-``evaluation``)."""
+``evaluation``; import: ``importing``)."""
 
 import contextlib
 import dataclasses
@@ -51,10 +51,11 @@ def run(flags):
         keras.mixed_precision.set_global_policy(flags.mixed_precision)
     keras.utils.set_random_seed(resolved.config.seed)
     context = Run(spec, resolved, flags, flags.run_dir or os.path.join("runs", spec.name))
-    from stargan_tf.cli import evaluation
+    from stargan_tf.cli import evaluation, importing
 
     modes = {"train": train, "test": test, "export": export, "summary": summary, "sketch": sketch,
-             "eval": evaluation.evaluate, "train_classifier": evaluation.train_classifier}
+             "eval": evaluation.evaluate, "train_classifier": evaluation.train_classifier,
+             "import": importing.import_run}
     return modes[flags.mode](context)
 
 
@@ -64,6 +65,8 @@ def train(run):
     import numpy as np
 
     from stargan_tf.cli.systems import build_system, load_data
+    from stargan_tf.porting.importer import RECORD as IMPORT_RECORD
+    from stargan_tf.porting.importer import missing_for_training
     from stargan_tf.training.hooks import SampleGrid
     from stargan_tf.training.loop import LoopConfig, Trainer
     from stargan_tf.training.run_dir import RunLock, StagedDataChecks, check_usable
@@ -97,6 +100,11 @@ def train(run):
         trainer = Trainer(system, strategy, data.make_dataset, run.run_dir, loop_config, hooks=hooks,
                           is_chief=chief)
         trainer.restore()
+        lacking = missing_for_training(run.run_dir, trainer.start)
+        if lacking:
+            raise ConfigError(f"{run.run_dir} was imported without its {', '.join(lacking)} ({IMPORT_RECORD}): "
+                              "test, export and eval work, but training needs them; import the run again with "
+                              "their files in --torch_checkpoint.")
         if flags.init_run_dir:
             _initialise_networks(run, system, trainer.start)
         if chief:

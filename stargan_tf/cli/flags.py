@@ -6,7 +6,7 @@ from absl import flags
 from stargan_tf.cli.config_flags import define_config_flags
 from stargan_tf.models.registry import REGISTRY
 
-MODES = ("train", "test", "export", "summary", "sketch", "eval", "train_classifier")
+MODES = ("train", "test", "export", "summary", "sketch", "eval", "train_classifier", "import")
 
 # ---- what to run ------------------------------------------------------------------------
 flags.DEFINE_enum("model", "stargan", sorted(REGISTRY), "Which system to train / use.")
@@ -15,7 +15,8 @@ flags.DEFINE_enum("mode", "train", MODES,
                   "SavedModel + TFLite; summary: print every network and its parameter count; sketch: draw the "
                   "XDoG sketches of --test_image_dir's photos into --result_dir (systems that read sketches); eval: the "
                   "papers' metrics of the latest checkpoint on the test split (README, Evaluation); "
-                  "train_classifier: (re)train the run's attribute / domain classifier that eval uses.")
+                  "train_classifier: (re)train the run's attribute / domain classifier that eval uses; import: the "
+                  "official PyTorch checkpoints of --torch_checkpoint into a new --run_dir.")
 flags.DEFINE_string("run_dir", None, "Run directory for checkpoints, logs, samples (default runs/<model>).")
 
 # ---- checkpoints and training ----------------------------------------------------------------
@@ -37,6 +38,10 @@ flags.DEFINE_string("export_model_name", None,
                     "cyclegan_horse2zebra: runs on different data never become versions of one model).")
 flags.DEFINE_integer("export_version", None, "Export version number (default: next free one).", lower_bound=1)
 flags.DEFINE_list("tflite_quantization", ["float32", "float16", "dynamic_int8"], "TFLite files to write.")
+
+flags.DEFINE_list("torch_checkpoint", None,
+                  "Import: the reference code's checkpoint files, comma-separated, named as it saves them "
+                  "(StarGAN: <iteration>-G.ckpt,<iteration>-D.ckpt).")
 
 # ---- evaluation ------------------------------------------------------------------------------
 flags.DEFINE_string("eval_real_dir", None,

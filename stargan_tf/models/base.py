@@ -111,6 +111,13 @@ class GANSystem(keras.Model):
         [B, H, W, 3] in [-1, 1]); test options come from the config."""
         raise NotImplementedError
 
+    def torch_layout(self):
+        """``[porting.importer.TorchNetwork]``: where the reference code's PyTorch
+        checkpoints keep each network (``--mode=import``)."""
+        from stargan_tf.models.config import ConfigError
+
+        raise ConfigError(f"--mode=import: importing PyTorch checkpoints of {self.name} is not supported yet.")
+
     def serving_bundle(self):
         """The ``ServingBundle`` the exporter ships."""
         raise NotImplementedError

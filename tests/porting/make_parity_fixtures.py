@@ -9,8 +9,8 @@ the reference repos:
     /tmp/torchvenv/bin/pip install torch==2.13.0 numpy lpips
     /tmp/torchvenv/bin/python tests/porting/make_parity_fixtures.py --stargan_repo=/path/to/yunjey/stargan
 
-Writes tests/porting/fixtures/stargan/: ``9-G.ckpt`` / ``9-D.ckpt`` (legacy format, as the
-released models), ``9-G-zip.ckpt`` / ``9-D-zip.ckpt`` (current torch.save) and
+Writes tests/porting/fixtures/stargan/: ``legacy/9-G.ckpt`` / ``legacy/9-D.ckpt`` (the legacy
+format of the released models), ``zip/9-G.ckpt`` / ``zip/9-D.ckpt`` (current torch.save) and
 ``reference.npz`` (inputs and outputs, NHWC); tests/porting/fixtures/lpips/: ``lins.pth``
 (LPIPS's linear layers), ``alexnet.pth`` (the backbone) and ``reference.npz`` (image pairs
 and the ``lpips`` package's distances).
@@ -38,9 +38,11 @@ def randomise(module, seed):
                              (tensor.dim() == 1 and name.endswith("weight")) else values)
 
 
-def save_both(state, folder, stem):
-    torch.save(state, os.path.join(folder, f"{stem}.ckpt"), _use_new_zipfile_serialization=False)
-    torch.save(state, os.path.join(folder, f"{stem}-zip.ckpt"))
+def save_both(state, folder, name):
+    """``legacy/<name>`` in the format of the 2018 releases, ``zip/<name>`` as torch saves now."""
+    for form in ("legacy", "zip"):
+        os.makedirs(os.path.join(folder, form), exist_ok=True)
+        torch.save(state, os.path.join(folder, form, name), _use_new_zipfile_serialization=form == "zip")
 
 
 def nhwc(tensor):
@@ -63,8 +65,8 @@ def stargan(repo, folder):
     with torch.no_grad():
         translated = generator(x, c)
         src, cls = discriminator(x)
-    save_both(generator.state_dict(), folder, "9-G")
-    save_both(discriminator.state_dict(), folder, "9-D")
+    save_both(generator.state_dict(), folder, "9-G.ckpt")
+    save_both(discriminator.state_dict(), folder, "9-D.ckpt")
     np.savez(os.path.join(folder, "reference.npz"), image=nhwc(x), label=c.numpy(), translated=nhwc(translated),
              src=nhwc(src), cls=cls.numpy())
 
@@ -130,8 +132,9 @@ def main():
         folder = os.path.join(HERE, "fixtures", name)
         os.makedirs(folder, exist_ok=True)
         make(folder)
-        for file in sorted(os.listdir(folder)):
-            print(f"{os.path.join(folder, file)}: {os.path.getsize(os.path.join(folder, file))} bytes")
+        for root, _, files in sorted(os.walk(folder)):
+            for file in sorted(files):
+                print(f"{os.path.join(root, file)}: {os.path.getsize(os.path.join(root, file))} bytes")
 
 
 if __name__ == "__main__":

@@ -19,16 +19,16 @@ FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 PARITY = 1e-4
 
 
-def stargan_fixture(name):
-    return os.path.join(FIXTURES, "stargan", name)
+def stargan_fixture(*parts):
+    return os.path.join(FIXTURES, "stargan", *parts)
 
 
-@pytest.mark.parametrize("form", ["", "-zip"], ids=["legacy_format", "zip_format"])
+@pytest.mark.parametrize("form", ["legacy", "zip"])
 def test_stargan_imported_networks_reproduce_the_official_outputs(form):
     reference = np.load(stargan_fixture("reference.npz"))
     generator, discriminator = stargan_generator(4, 3, 1), stargan_discriminator(32, 8, 3, 3)
-    g_state = read_torch_file(stargan_fixture(f"9-G{form}.ckpt"))
-    d_state = read_torch_file(stargan_fixture(f"9-D{form}.ckpt"))
+    g_state = read_torch_file(stargan_fixture(form, "9-G.ckpt"))
+    d_state = read_torch_file(stargan_fixture(form, "9-D.ckpt"))
     g_entries, d_entries = stargan_pytorch.generator_entries(4, 1), stargan_pytorch.discriminator_entries(3)
     assert check_and_assign(generator, g_state, g_entries, "G") == len(generator.weights)
     assert check_and_assign(discriminator, d_state, d_entries, "D") == len(discriminator.weights)
@@ -45,9 +45,9 @@ def test_stargan_checkpoint_that_does_not_fit_the_flags_is_explained_and_nothing
     generator = stargan_generator(4, 5, 1)  # five labels; the checkpoint's G has three
     before = [w.numpy() for w in generator.weights]
     with pytest.raises(CheckpointMismatchError, match=r"main\.0\.weight has shape \(4, 6, 7, 7\).*\(4, 8, 7, 7\)"):
-        check_and_assign(generator, read_torch_file(stargan_fixture("9-G.ckpt")),
+        check_and_assign(generator, read_torch_file(stargan_fixture("legacy", "9-G.ckpt")),
                          stargan_pytorch.generator_entries(4, 1), "9-G.ckpt")
     with pytest.raises(CheckpointMismatchError, match="missing main.1.weight.*unexpected main.0.bias"):
-        check_and_assign(stargan_generator(4, 3, 1), read_torch_file(stargan_fixture("9-D.ckpt")),
+        check_and_assign(stargan_generator(4, 3, 1), read_torch_file(stargan_fixture("legacy", "9-D.ckpt")),
                          stargan_pytorch.generator_entries(4, 1), "9-D.ckpt")
     assert all(np.array_equal(a, w.numpy()) for a, w in zip(before, generator.weights))

@@ -127,6 +127,25 @@ class StarGAN(GANSystem):
         return self.sample_columns({"image": image,
                                     "targets": self.targets(labels, self.config.target_attrs or None)})
 
+    def torch_layout(self):
+        """yunjey/stargan's ``<iteration>-G.ckpt`` and ``<iteration>-D.ckpt`` (``pytorch``)."""
+        from stargan_tf.models.stargan import pytorch
+        from stargan_tf.porting.importer import TorchNetwork
+
+        c = self.config
+        labels = (f"--selected_attrs gives {self.cls_dim} labels (G's input: 3 + {self.label_dim} channels); "
+                  "give the checkpoint's count")
+        return [
+            TorchNetwork("generator", r"(\d+)-G\.ckpt", "<iteration>-G.ckpt",
+                         pytorch.generator_entries(c.g_conv_dim, c.g_repeat_num), required=True,
+                         hints={"main.0.weight": labels + " and its --g_conv_dim"}),
+            TorchNetwork("discriminator", r"(\d+)-D\.ckpt", "<iteration>-D.ckpt",
+                         pytorch.discriminator_entries(c.d_repeat_num),
+                         hints={"conv2.weight": labels + "; D_cls's kernel is --image_size / 2**--d_repeat_num "
+                                                         f"({c.image_size} / 2**{c.d_repeat_num} here)",
+                                "main.0.weight": "check --d_conv_dim"}),
+        ]
+
     def serving_bundle(self):
         if len(self.datasets) == 1:
             space = self.datasets[0].space
