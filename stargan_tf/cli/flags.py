@@ -29,8 +29,9 @@ flags.DEFINE_string("init_run_dir", None,
 
 # ---- test / export --------------------------------------------------------------------------
 flags.DEFINE_string("test_image_dir", None,
-                    "Test mode: folder of your images (any size; JPEG/PNG; RGB, RGBA or grayscale); eval: the "
-                    "images to translate, with --eval_real_dir.")
+                    "Test mode: your images: a folder, one file, or a quoted pattern ('photos/*.jpg'; any size; "
+                    "JPEG/PNG/GIF/BMP/WEBP; RGB, RGBA or grayscale); eval: the images to translate, with "
+                    "--eval_real_dir.")
 flags.DEFINE_string("result_dir", None, "Test mode output folder (default <run_dir>/results).")
 flags.DEFINE_string("export_dir", None, "Export root in TF Serving layout (default <run_dir>/export).")
 flags.DEFINE_string("export_model_name", None,

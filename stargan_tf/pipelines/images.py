@@ -21,6 +21,7 @@ centre crop to the model's aspect ratio, antialiased bilinear resize), so test m
 import concurrent.futures
 import dataclasses
 import hashlib
+import glob
 import json
 import os
 import sys
@@ -180,14 +181,18 @@ class UserImages:
 
 def _candidates(folder_or_files):
     """(what to name in messages, the files to try): a folder's files but hidden ones
-    (`.DS_Store`), sorted; one file; or a list of files."""
+    (`.DS_Store`), sorted; one file; the files a glob pattern matches (`photos/*.jpg`,
+    `**` for sub-folders), sorted; or a list of files."""
     if not isinstance(folder_or_files, (str, os.PathLike)):
         return "the given files", [os.fspath(p) for p in folder_or_files]
     path = os.fspath(folder_or_files)
     if os.path.isfile(path):
         return path, [path]
+    if glob.has_magic(path):
+        return f"pattern {path}", sorted(p for p in glob.glob(path, recursive=True) if os.path.isfile(p))
     if not os.path.isdir(path):
-        raise DataError(f"{path} does not exist; give a folder of images or image files.")
+        raise DataError(f"{path} does not exist; give a folder of images, an image file or a pattern "
+                        "(photos/*.jpg).")
     names = sorted(n for n in os.listdir(path) if not n.startswith(".") and os.path.isfile(os.path.join(path, n)))
     return f"folder {path}", [os.path.join(path, n) for n in names]
 

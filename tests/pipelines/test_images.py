@@ -102,6 +102,11 @@ def test_load_user_images_all_modes(tmp_path):
     assert single.stems == ("d_wide",)
     np.testing.assert_array_equal(single.images[0], images[3])
     assert load_user_images(str(tmp_path), (8, 12)).images.shape == (4, 8, 12, 3)  # a non-square model
+    pattern = load_user_images(str(tmp_path / "[bd]_*"), 8)  # a glob: the matching files, sorted
+    assert pattern.stems == ("b_gray", "d_wide")
+    np.testing.assert_array_equal(pattern.images[1], images[3])
+    with pytest.raises(DataError, match=r"no files in pattern .*\*\.webp"):
+        load_user_images(str(tmp_path / "*.webp"), 8)
 
 
 def test_load_user_images_reads_every_decodable_format_and_skips_the_rest(tmp_path, capsys):
