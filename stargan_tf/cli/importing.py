@@ -2,8 +2,6 @@
 
 import os
 
-import numpy as np
-
 
 def import_run(run):
     """Read ``--torch_checkpoint``'s files, check every network against the flags, then
@@ -16,7 +14,7 @@ def import_run(run):
     from stargan_tf.cli.systems import build_system, load_data
     from stargan_tf.models.config import ConfigError
     from stargan_tf.porting import importer
-    from stargan_tf.porting.layout import export_state
+    from stargan_tf.porting.layout import round_trip_difference
     from stargan_tf.training.checkpoints import RunCheckpoint
     from stargan_tf.training.run_dir import RunDirError, RunLock, StagedDataChecks, check_usable
 
@@ -44,13 +42,12 @@ def import_run(run):
         lock.release()
     # Self-check of the mapping: our weights written back in the reference layout are the files' arrays.
     for network, (state, net) in imported.states.items():
-        back = export_state(system.networks()[network], net.entries)
-        worst = max(float(np.max(np.abs(back[key] - np.asarray(state[key], np.float32)))) for key in back)
-        print(f"{network}: {len(back)} tensors from {imported.files[network]}; written back in the reference "
-              f"layout: max difference {worst:g}")
+        worst = round_trip_difference(system.networks()[network], state, net.entries)
+        print(f"{network}: {len(net.entries)} tensors from {imported.files[network]}; written back in the "
+              f"reference layout: max difference {worst:g}")
     if imported.missing:
         print(f"The files hold no {', '.join(imported.missing)}: test, export and eval work; training needs "
               "them (import them too).")
-    outputs = {"checkpoint": saved, "imported from": ", ".join(imported.files.values())}
+    outputs = {"checkpoint": saved, "imported from": ", ".join(dict.fromkeys(imported.files.values()))}
     _print_outputs(outputs)
     return outputs

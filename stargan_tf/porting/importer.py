@@ -33,6 +33,7 @@ class TorchNetwork:
         required: whether test and export need it (generators); the others (discriminators)
             are only needed to train on.
         hints: ``{state key: text}`` for shapes that do not fit (the flag to change).
+        ignored: keys of state our layers compute instead of storing.
     """
 
     network: str
@@ -42,6 +43,7 @@ class TorchNetwork:
     key: str = None
     required: bool = False
     hints: dict = dataclasses.field(default_factory=dict)
+    ignored: tuple = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +81,8 @@ def import_networks(system, paths):
             raise CheckpointImportError(f"--torch_checkpoint {path} does not exist.")
         content = read_torch_file(path)
         for net in matching:
+            if net.key is not None and not net.required and isinstance(content, dict) and net.key not in content:
+                continue  # a file without this optional network (a generator-only release)
             state = content if net.key is None else _member(content, net.key, path)
             found[net.network] = (path, state, net)
             iterations.add(int(re.fullmatch(net.pattern, name).group(1)))
@@ -92,7 +96,7 @@ def import_networks(system, paths):
             f"({', '.join(net.file_name for net in layout if net.network in missing_required)}).")
     networks = system.networks()
     for network, (path, state, net) in found.items():
-        check_and_assign(networks[network], state, net.entries, path, net.hints)
+        check_and_assign(networks[network], state, net.entries, path, net.hints, net.ignored)
     return Imported(iterations.pop(), {network: path for network, (path, _, _) in found.items()},
                     sorted({net.network for net in layout} - set(found)),
                     {network: (state, net) for network, (_, state, net) in found.items()})

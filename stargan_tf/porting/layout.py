@@ -31,37 +31,63 @@ class Entry:
     Attributes:
         variable: the variable's path in the Keras network (``c7s1/kernel``).
         key: the state-dict key (``main.0.weight``).
-        kind: ``"kernel"`` (4-D, convolution or transposed convolution), ``"dense"``
-            (2-D linear weight) or ``"vector"``.
+        kind: how the axes move: ``"kernel"`` (4-D, convolution or transposed convolution),
+            ``"dense"`` (2-D linear weight), ``"dense_1x1"`` (a 1x1 convolution's
+            (out, in, 1, 1) weight into a linear kernel), ``"flatten_dense"`` (a linear layer
+            after PyTorch's channel-first flatten, into one after Keras' channel-last
+            flatten; ``dims`` = (channels,)), ``"spectral_v"`` (spectral norm's v over a
+            kernel's (in, kh, kw) entries, into (kh, kw, in) order; ``dims`` = (in, kh, kw))
+            or ``"vector"`` (any shape of the same size, flattened).
+        dims: what ``kind`` needs to know.
     """
 
     variable: str
     key: str
     kind: str = "vector"
+    dims: tuple = ()
 
 
-def to_keras(array, kind):
+def to_keras(array, entry):
+    kind = entry.kind
     if kind == "kernel":
         return np.transpose(array, KERNEL_4D)
     if kind == "dense":
         return np.transpose(array)
-    return array
+    if kind == "dense_1x1":
+        return np.transpose(np.reshape(array, array.shape[:2]))
+    if kind == "flatten_dense":
+        (channels,) = entry.dims
+        outputs = array.shape[0]
+        return np.reshape(np.transpose(np.reshape(array, (outputs, channels, -1)), (2, 1, 0)), (-1, outputs))
+    if kind == "spectral_v":
+        return np.reshape(np.transpose(np.reshape(array, entry.dims), (1, 2, 0)), (-1,))
+    return np.reshape(array, (-1,))
 
 
-def to_torch(array, kind):
+def to_torch(array, entry):
+    """``to_keras``'s inverse (vectors come back flat, 1x1 kernels as (out, in))."""
+    kind = entry.kind
     if kind == "kernel":
         return np.transpose(array, np.argsort(KERNEL_4D))
-    if kind == "dense":
+    if kind in ("dense", "dense_1x1"):
         return np.transpose(array)
-    return array
+    if kind == "flatten_dense":
+        (channels,) = entry.dims
+        outputs = array.shape[1]
+        return np.reshape(np.transpose(np.reshape(array, (-1, channels, outputs)), (2, 1, 0)), (outputs, -1))
+    if kind == "spectral_v":
+        channels, height, width = entry.dims
+        return np.reshape(np.transpose(np.reshape(array, (height, width, channels)), (2, 0, 1)), (-1,))
+    return np.reshape(array, (-1,))
 
 
-def check_and_assign(network, state, entries, source, hints=None):
+def check_and_assign(network, state, entries, source, hints=None, ignored=()):
     """Write ``state`` (``{key: numpy array}``) into ``network`` through ``entries``.
 
     Every entry's key must exist and its converted shape fit the variable; every key of
-    ``state`` must be used (or be an unused buffer, ``UNUSED_SUFFIXES``). Nothing is written
-    unless all of that holds.
+    ``state`` must be used (or be an unused buffer, ``UNUSED_SUFFIXES``, or in ``ignored``:
+    state our layer computes instead of storing). Nothing is written unless all of that
+    holds.
 
     Args:
         source: names the file in messages.
@@ -77,7 +103,7 @@ def check_and_assign(network, state, entries, source, hints=None):
         raise AssertionError(f"{network.name}: no variables {unknown[:5]}")
     missing = [e.key for e in entries if e.key not in state]
     used = {e.key for e in entries}
-    unexpected = [k for k in state if k not in used and not k.endswith(UNUSED_SUFFIXES)]
+    unexpected = [k for k in state if k not in used and k not in ignored and not k.endswith(UNUSED_SUFFIXES)]
     if missing or unexpected:
         raise CheckpointMismatchError(
             f"{source} does not hold the {network.name} the flags build: "
@@ -87,14 +113,20 @@ def check_and_assign(network, state, entries, source, hints=None):
             + ". Is it a checkpoint of this system (and of this network)?")
     converted = {}
     for entry in entries:
-        array = to_keras(np.asarray(state[entry.key], np.float32), entry.kind)
         expected = tuple(variables[entry.variable].shape)
-        if array.shape != expected:
+        given = np.asarray(state[entry.key], np.float32)
+        try:
+            array = to_keras(given, entry)
+        except ValueError:  # a reshape that cannot fit
+            array = None
+        if entry.kind == "vector" and array is not None and array.size == int(np.prod(expected)):
+            array = np.reshape(array, expected)
+        if array is None or array.shape != expected:
             hint = (hints or {}).get(entry.key, "check the size flags against the ones the checkpoint was trained "
                                                   "with")
             raise CheckpointMismatchError(
-                f"{source}: {entry.key} has shape {tuple(np.shape(state[entry.key]))}, but the {network.name} "
-                f"built from the flags needs {tuple(to_torch(np.zeros(expected), entry.kind).shape)}: {hint}.")
+                f"{source}: {entry.key} has shape {tuple(given.shape)}, but the {network.name} built from the "
+                f"flags needs {_torch_shape(expected, entry)}: {hint}.")
         converted[entry.variable] = array
     for path, array in converted.items():
         variables[path].assign(array)
@@ -102,10 +134,25 @@ def check_and_assign(network, state, entries, source, hints=None):
 
 
 def export_state(network, entries):
-    """The state dict ``entries`` read from ``network`` (PyTorch layout): the inverse of
-    ``check_and_assign``, for the round-trip self-check."""
+    """The state dict ``entries`` read from ``network`` (PyTorch layout, vectors flat): the
+    inverse of ``check_and_assign``, for the round-trip self-check."""
     variables = {variable.path: variable for variable in network.weights}
-    return {entry.key: to_torch(variables[entry.variable].numpy(), entry.kind) for entry in entries}
+    return {entry.key: to_torch(variables[entry.variable].numpy(), entry) for entry in entries}
+
+
+def round_trip_difference(network, state, entries):
+    """The largest difference between ``state``'s arrays and ``network``'s weights written
+    back in their layout (0 when the import is exact)."""
+    back = export_state(network, entries)
+    return max(float(np.max(np.abs(np.reshape(back[key], np.shape(state[key])) - np.asarray(state[key], np.float32))))
+               for key in back)
+
+
+def _torch_shape(expected, entry):
+    """The PyTorch shape a variable of shape ``expected`` takes (vectors: their size)."""
+    if entry.kind == "vector":
+        return f"{int(np.prod(expected))} values"
+    return str(tuple(to_torch(np.zeros(expected), entry).shape))
 
 
 def _few(keys, shown=6):

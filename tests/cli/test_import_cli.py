@@ -76,3 +76,17 @@ def test_checkpoints_that_do_not_fit_are_explained_and_nothing_is_written(cli, t
     code, out, err = cli(*SIZES, "--mode=import", files("9-G.ckpt"), f"--run_dir={run}")
     assert code == 2 and "already holds files" in err
     assert os.listdir(run) == ["keep.txt"]
+
+
+def test_ugatit_params_file_imports_its_networks_by_key(cli, tmp_path):
+    """UGATIT.py's one file of six state dicts; this one holds the light generators only."""
+    light = os.path.join(os.path.dirname(FIXTURES), "ugatit", "light", "shapes_params_0000007.pt")
+    sizes = ["--model=ugatit", "--image_size=128", "--ch=4", "--n_res=1", "--light=true"]
+    code, out, err = cli(*sizes, "--mode=import", f"--torch_checkpoint={light}", f"--run_dir={tmp_path / 'biased'}")
+    assert code == 2 and "--unbiased_variance=true" in err and not (tmp_path / "biased").exists()
+    run = tmp_path / "light"
+    code, out, err = cli(*sizes, "--unbiased_variance=true", "--mode=import", f"--torch_checkpoint={light}",
+                         f"--run_dir={run}")
+    assert code == 0, err
+    assert "generator_a2b: 26 tensors" in out and "hold no disc_global_a, disc_global_b" in out
+    assert json.loads((run / "imported.json").read_text())["iteration"] == 7

@@ -7,11 +7,16 @@ Needs torch (a throwaway venv, never the project's), the ``lpips`` package and c
 the reference repos:
 
     /tmp/torchvenv/bin/pip install torch==2.13.0 numpy lpips
-    /tmp/torchvenv/bin/python tests/porting/make_parity_fixtures.py --stargan_repo=/path/to/yunjey/stargan
+    /tmp/torchvenv/bin/python tests/porting/make_parity_fixtures.py --stargan_repo=/path/to/yunjey/stargan \
+        --ugatit_repo=/path/to/znxlwm/UGATIT-pytorch
 
 Writes tests/porting/fixtures/stargan/: ``legacy/9-G.ckpt`` / ``legacy/9-D.ckpt`` (the legacy
 format of the released models), ``zip/9-G.ckpt`` / ``zip/9-D.ckpt`` (current torch.save) and
-``reference.npz`` (inputs and outputs, NHWC); tests/porting/fixtures/lpips/: ``lins.pth``
+``reference.npz`` (inputs and outputs, NHWC); tests/porting/fixtures/ugatit/:
+``shapes_params_0000007.pt`` (UGATIT.py's layout: the six networks' state dicts; the
+generators full at 32 px, the local discriminators at 32 px, the global ones at 128 px, which
+their depth needs), ``light/shapes_params_0000007.pt`` (light generators only) and
+``reference.npz``; tests/porting/fixtures/lpips/: ``lins.pth``
 (LPIPS's linear layers), ``alexnet.pth`` (the backbone) and ``reference.npz`` (image pairs
 and the ``lpips`` package's distances).
 """
@@ -74,6 +79,48 @@ def stargan(repo, folder):
 NARROW_ALEXNET = (8, 16, 16, 12, 12)  # AlexNet's layout at a fixture's size (64, 192, 384, 256, 256)
 
 
+def ugatit(repo, folder):
+    """znxlwm/UGATIT-pytorch networks.py: generators (ngf 4, one residual block, full and
+    light at 32 px), local discriminators (ndf 4, 5 layers, 32 px), global ones (ndf 1, 7
+    layers, 128 px); evaluated in eval mode (spectral norm then uses its stored vectors, as
+    at test time). Rho is drawn in [0, 1] (the official clipper's range)."""
+    sys.path.insert(0, repo)
+    from networks import Discriminator, ResnetGenerator
+
+    outputs, params = {}, {}
+    small = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(6)) * 2 - 1
+    large = torch.rand(1, 3, 128, 128, generator=torch.Generator().manual_seed(7)) * 2 - 1
+    outputs.update(small=nhwc(small), large=nhwc(large))
+    for light in (False, True):
+        networks = {"genA2B": ResnetGenerator(3, 3, 4, 1, 32, light), "genB2A": ResnetGenerator(3, 3, 4, 1, 32, light)}
+        if not light:  # the light file holds the generators only (as a generator-only import)
+            networks.update(disGA=Discriminator(3, 1, 7), disGB=Discriminator(3, 1, 7), disLA=Discriminator(3, 4, 5),
+                            disLB=Discriminator(3, 4, 5))
+        for seed, (name, network) in enumerate(networks.items(), start=10):
+            randomise(network, seed + 10 * light)
+            with torch.no_grad():
+                for key, tensor in network.state_dict().items():
+                    if key.endswith("rho"):
+                        tensor.uniform_(0.0, 1.0)
+            inputs = large if name.startswith("disG") else small
+            if name.startswith("dis"):
+                # One training-mode call runs spectral norm's power iteration, as training
+                # leaves it: u and v unit vectors (random ones would not be a checkpoint's).
+                with torch.no_grad():
+                    network.train()(inputs)
+            network.eval()
+            with torch.no_grad():
+                results = network(inputs)
+            prefix = f"{'light_' if light else ''}{name}"
+            outputs.update({f"{prefix}_{i}": r.numpy() if r.dim() == 2 else nhwc(r) for i, r in enumerate(results)})
+            params[name] = network.state_dict()
+        target = os.path.join(folder, "light" if light else "", "shapes_params_0000007.pt")
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        torch.save(params, target)
+        params = {}
+    np.savez(os.path.join(folder, "reference.npz"), **outputs)
+
+
 class AlexNet(torch.nn.Module):
     """torchvision's AlexNet ``features`` layout, which LPIPS slices at the ReLUs, at the
     fixture's widths: the ``lpips`` package imports torchvision only to build it, and
@@ -127,8 +174,10 @@ def lpips_fixture(folder):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stargan_repo", required=True, help="a checkout of yunjey/stargan")
+    parser.add_argument("--ugatit_repo", required=True, help="a checkout of znxlwm/UGATIT-pytorch")
     args = parser.parse_args()
-    for name, make in (("stargan", lambda folder: stargan(args.stargan_repo, folder)), ("lpips", lpips_fixture)):
+    for name, make in (("stargan", lambda folder: stargan(args.stargan_repo, folder)),
+                       ("ugatit", lambda folder: ugatit(args.ugatit_repo, folder)), ("lpips", lpips_fixture)):
         folder = os.path.join(HERE, "fixtures", name)
         os.makedirs(folder, exist_ok=True)
         make(folder)

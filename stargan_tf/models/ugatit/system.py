@@ -48,6 +48,31 @@ class UGATIT(TwoDomainSystem):
         self.disc_local_b = discriminator(c.local_n_layers, "disc_local_b")
 
     # ---- contract ----------------------------------------------------------------------
+    def torch_layout(self):
+        """znxlwm/UGATIT-pytorch's ``<dataset>_params_<iteration>.pt``: the six networks'
+        state dicts in one file (``pytorch``)."""
+        from stargan_tf.models.config import ConfigError
+        from stargan_tf.models.ugatit import pytorch
+        from stargan_tf.porting.importer import TorchNetwork
+
+        c = self.config
+        if not c.unbiased_variance:
+            raise ConfigError("UGATIT-pytorch's AdaLIN and LIN divide variances by N - 1: import (and test, export, "
+                              "train the run) with --unbiased_variance=true.")
+        pattern, file_name = r".+_params_(\d+)\.pt", "<dataset>_params_<iteration>.pt"
+        generator = pytorch.generator_entries(c.image_size, c.ch, c.n_res, c.light)
+        sizes = {"FC.0.weight": "the full model's first FC layer reads (image_size / 4)^2 x 4 ch values: give the "
+                                "checkpoint's --image_size, or --light=true for a light model"}
+        layout = [TorchNetwork(ours, pattern, file_name, generator, key=theirs, required=True, hints=sizes)
+                  for ours, theirs in (("generator_a2b", "genA2B"), ("generator_b2a", "genB2A"))]
+        for ours, theirs, layers in (("disc_global_a", "disGA", c.global_n_layers),
+                                     ("disc_global_b", "disGB", c.global_n_layers),
+                                     ("disc_local_a", "disLA", c.local_n_layers),
+                                     ("disc_local_b", "disLB", c.local_n_layers)):
+            layout.append(TorchNetwork(ours, pattern, file_name, pytorch.discriminator_entries(c.ch, layers),
+                                       key=theirs, ignored=pytorch.DISCRIMINATOR_IGNORED))
+        return layout
+
     def networks(self):
         return {
             "generator_a2b": self.generator_a2b,
