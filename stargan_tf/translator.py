@@ -1,0 +1,228 @@
+"""``Translator``: one Python call from images to translations, for a trained run directory, an
+exported SavedModel version or a .tflite file alike.
+
+    from stargan_tf import Translator
+
+    translator = Translator.load("runs/stargan/export/stargan_shapes/1")   # or a run, or a .tflite
+    photos = translator.translate(["me.jpg"], target={"Blue_Shape": 1, "Red_Shape": 0,
+                                                      "Green_Shape": 0, "Dark_Background": 0})
+
+Images are file paths, PIL images or arrays (uint8 [H, W, 3] or float in [-1, 1]); each is read
+as test mode and the exported model's clients read it (``export.preprocess``: EXIF
+orientation, alpha on white, centre crop, resize). Conditions are keyword arguments named as
+the endpoint's inputs: labels as ``{name: value}`` (every name; ``conditions()`` lists them)
+or a list in label order; random codes (DRIT's ``attribute``) are drawn per image from
+``seed`` unless given; other image inputs (DRIT's ``reference``) as images.
+"""
+
+import json
+import os
+
+import numpy as np
+from PIL import Image
+
+from stargan_tf.errors import UserError
+from stargan_tf.export import preprocess
+from stargan_tf.export.images import to_pixels
+
+IMAGE, MASK, NORMAL = "image", "mask", "normal"
+METADATA = os.path.join("assets.extra", "metadata.json")
+
+
+class Translator:
+    """A trained generator behind its serving contract (the endpoints the export declares:
+    each input's name, kind, shape and entry names).
+
+    Attributes:
+        form: ``"run"``, ``"saved_model"`` or ``"tflite"``.
+        endpoints: ``{name: {"inputs": [...], "outputs": [...]}}`` as the export's metadata.
+        image_size: (height, width) the model reads.
+    """
+
+    def __init__(self, form, endpoints, image_size, call):
+        self.form, self.endpoints, self.image_size, self._call = form, endpoints, tuple(image_size), call
+
+    # ---- loading ------------------------------------------------------------------------
+    @classmethod
+    def load(cls, path, **flags):
+        """A run directory (``flags``: main.py flags its data needs, e.g. ``shapes_dir``), a
+        SavedModel version folder (``export/<model>/<version>``) or one of its .tflite files."""
+        path = os.fspath(path)
+        if path.endswith(".tflite"):
+            return cls._tflite(path)
+        if os.path.isfile(os.path.join(path, "saved_model.pb")):
+            return cls._saved_model(path)
+        if os.path.isfile(os.path.join(path, "run_config.json")):
+            return cls._run(path, flags)
+        raise UserError(f"{path}: not a run directory (run_config.json), an exported SavedModel version "
+                        "(saved_model.pb) or a .tflite file.")
+
+    @staticmethod
+    def _metadata(version_dir):
+        path = os.path.join(version_dir, METADATA)
+        if not os.path.isfile(path):
+            raise UserError(f"{path} is missing: the Translator reads the export's contract from it (export with "
+                            "main.py --mode=export).")
+        with open(path) as handle:
+            document = json.load(handle)
+        return {e["name"]: e for e in document["endpoints"]}, document["image_size"]
+
+    @classmethod
+    def _saved_model(cls, version_dir):
+        import tensorflow as tf
+
+        endpoints, size = cls._metadata(version_dir)
+        model = tf.saved_model.load(version_dir)
+
+        def call(endpoint, inputs):
+            outputs = model.signatures[endpoint](**{k: tf.constant(v, tf.float32) for k, v in inputs.items()})
+            return {k: v.numpy() for k, v in outputs.items()}
+
+        return cls("saved_model", endpoints, size, call)
+
+    @classmethod
+    def _tflite(cls, path):
+        from stargan_tf.export.predict_tflite import TFLiteSignature
+
+        endpoints, size = cls._metadata(os.path.dirname(os.path.dirname(os.path.abspath(path))))
+        signature = TFLiteSignature(path)
+        if signature.signature not in endpoints:
+            raise UserError(f"{path}: its signature {signature.signature!r} is not among the export's endpoints "
+                            f"({', '.join(endpoints)}).")
+
+        def call(endpoint, inputs):
+            if endpoint != signature.signature:
+                raise UserError(f"{path} holds the {signature.signature!r} endpoint only; load "
+                                f"{endpoint}_<precision>.tflite for {endpoint!r}.")
+            results = [signature({k: v[i] for k, v in inputs.items()}) for i in range(len(inputs["image"]))]
+            return {name: np.stack([r[name] for r in results]) for name in results[0]}
+
+        return cls("tflite", {signature.signature: endpoints[signature.signature]}, size, call)
+
+    @classmethod
+    def _run(cls, run_dir, flags):
+        from stargan_tf.cli.config_flags import resolve
+        from stargan_tf.cli.systems import build_system, load_data
+        from stargan_tf.export.contract import DEFAULT_MAX_IMAGE_PIXELS, describe
+        from stargan_tf.models.registry import REGISTRY
+        from stargan_tf.training.checkpoints import restore_networks
+        from stargan_tf.training.run_dir import StagedDataChecks
+
+        with open(os.path.join(run_dir, "run_config.json")) as handle:
+            recorded = json.load(handle)
+        spec = REGISTRY[recorded.pop("model")]
+        resolved = resolve(spec, {**recorded, **flags})
+        checks = StagedDataChecks(run_dir)
+        try:
+            system = build_system(spec, resolved, load_data(spec, resolved, checks.directory), optimizers=False)
+        finally:
+            checks.discard()
+        restore_networks(system.networks(), run_dir)
+        bundle = system.serving_bundle()
+        functions = {e.name: e.translate for e in bundle.endpoints}
+        document = describe(bundle, DEFAULT_MAX_IMAGE_PIXELS)
+
+        def call(endpoint, inputs):
+            outputs = functions[endpoint](**inputs)
+            outputs = outputs if isinstance(outputs, dict) else {"translated": outputs}
+            return {k: np.asarray(v) for k, v in outputs.items()}
+
+        return cls("run", {e["name"]: e for e in document["endpoints"]}, bundle.image_size, call)
+
+    # ---- translating ----------------------------------------------------------------------
+    def conditions(self, endpoint=None):
+        """``{input name: entry names (labels) or shape}`` of the endpoint's other inputs."""
+        spec = self.endpoints[self._endpoint(endpoint)]
+        return {i["name"]: (tuple(i["names"]) or tuple(i["shape"])) for i in spec["inputs"] if i["name"] != "image"}
+
+    def translate(self, images, endpoint=None, as_arrays=False, seed=0, **conditions):
+        """Translate ``images`` (a path, PIL image or array, or a list of them).
+
+        Returns:
+            the translations (PIL images, or float32 arrays in [-1, 1] with ``as_arrays``), a
+            list with one per image; for endpoints with several outputs (masks, heatmaps) a
+            dict of such lists by output name (masks as grey images / arrays in [0, 1]).
+        """
+        name = self._endpoint(endpoint)
+        spec = self.endpoints[name]
+        batch = self._images(images)
+        inputs = {"image": batch}
+        known = {i["name"] for i in spec["inputs"]}
+        unknown = sorted(set(conditions) - known)
+        if unknown:
+            raise UserError(f"{name} has no inputs {unknown}; it takes {sorted(known - {'image'})}.")
+        rng = np.random.default_rng(seed)
+        for given in spec["inputs"]:
+            if given["name"] != "image":
+                inputs[given["name"]] = self._condition(name, given, conditions.get(given["name"]), len(batch), rng)
+        outputs = self._call(name, inputs)
+        kinds = {o["name"]: o["kind"] for o in spec["outputs"]}
+        converted = {k: [self._output(v, kinds.get(k, IMAGE), as_arrays) for v in values] for k, values in
+                     outputs.items()}
+        return converted["translated"] if len(converted) == 1 and "translated" in converted else converted
+
+    def _endpoint(self, endpoint):
+        if endpoint is None:
+            return next(iter(self.endpoints))
+        if endpoint not in self.endpoints:
+            raise UserError(f"no endpoint {endpoint!r}; this model has {', '.join(self.endpoints)}.")
+        return endpoint
+
+    def _images(self, images):
+        if isinstance(images, (str, os.PathLike, Image.Image)) or (isinstance(images, np.ndarray) and images.ndim == 3):
+            images = [images]
+        return np.stack([self._image(image) for image in images]).astype(np.float32)
+
+    def _image(self, image):
+        if isinstance(image, (str, os.PathLike)):
+            return preprocess.load_image(os.fspath(image), self.image_size)
+        if isinstance(image, Image.Image):
+            array = np.asarray(image.convert("RGBA"))
+            top, left, height, width = preprocess.crop_box(array.shape[0], array.shape[1], self.image_size)
+            pixels = preprocess.composite_on_white(array[top:top + height, left:left + width])
+            return preprocess.resize(pixels, self.image_size) / np.float32(127.5) - np.float32(1.0)
+        array = np.asarray(image)
+        if array.dtype == np.uint8:
+            return self._image(Image.fromarray(array))
+        if tuple(array.shape[:2]) != self.image_size:
+            raise UserError(f"a float image must already be {self.image_size} in [-1, 1] (got {array.shape}); "
+                            "give a file, a PIL image or a uint8 array to have it resized.")
+        return array.astype(np.float32)
+
+    def _condition(self, endpoint, given, value, count, rng):
+        """One input's values ``[count, *shape]`` from what the caller gave."""
+        name, shape, names = given["name"], tuple(given["shape"]), tuple(given["names"])
+        if given["kind"] == IMAGE:
+            if value is None:
+                raise UserError(f"{endpoint} needs {name!r}: an image (path, PIL image or array) or one per input.")
+            images = self._images(value)
+            return np.repeat(images, count, axis=0) if len(images) == 1 else images
+        if value is None:
+            if given["kind"] == NORMAL:
+                return rng.standard_normal((count,) + shape).astype(np.float32)
+            raise UserError(f"{endpoint} needs {name!r}: " + (f"a value for each of {', '.join(names)}"
+                                                             if names else f"values of shape {list(shape)}") + ".")
+        if isinstance(value, dict):
+            missing = [n for n in names if n not in value]
+            extra = sorted(set(value) - set(names))
+            if extra or missing:
+                raise UserError(f"{name}: " + (f"unknown names {extra}; " if extra else "")
+                                + (f"missing {missing}; " if missing else "") + f"it has {', '.join(names)}.")
+            value = [value[n] for n in names]
+        array = np.asarray(value, np.float32)
+        if array.ndim == 0 and shape == (1,):  # SaGAN's attribute=1
+            array = array.reshape(shape)
+        if array.shape == shape:
+            array = np.repeat(array[None], count, axis=0)
+        if array.shape != (count,) + shape:
+            raise UserError(f"{name}: needs shape {list(shape)} per image (or [{count}, ...] for {count} images), "
+                            f"got {list(np.shape(value))}.")
+        return array
+
+    @staticmethod
+    def _output(values, kind, as_arrays):
+        if as_arrays:
+            return values
+        if kind == MASK:
+            return Image.fromarray(np.round(np.clip(values[..., 0], 0.0, 1.0) * 255).astype(np.uint8), "L")
+        return Image.fromarray(to_pixels(values))
