@@ -173,7 +173,8 @@ def _write_scalars(summaries, run_dir, report, iteration):
 
 
 COLUMNS = (("fid", "FID", "{:.2f}"), ("kid_x100", "KIDx100", "{:.2f}"), ("kid_x100_std", "+-", "{:.2f}"),
-           ("accuracy", "accuracy", "{:.1%}"), ("kept", "kept", "{:.1%}"), ("ssim", "SSIM", "{:.4f}"),
+           ("accuracy", "accuracy", "{:.1%}"), ("kept", "kept", "{:.1%}"), ("input_ssim", "SSIM_in", "{:.4f}"),
+           ("ssim", "SSIM", "{:.4f}"),
            ("psnr", "PSNR", "{:.2f}"), ("diversity", "diversity", "{:.4f}"), ("diversity_lpips", "LPIPS", "{:.4f}"))
 
 

@@ -5,7 +5,8 @@ Per target domain: FID (Heusel et al. 2017) and KID x 100 (Binkowski et al. 2018
 U-GAT-IT paper's table) between the translations and the real test images of the target,
 on the features of ``feature_network``; the attribute / domain accuracy of the StarGAN
 paper (the classifier's verdict on the translations); SSIM and PSNR against ground truth
-where there is one; the diversity of systems with random codes. Plus the identity
+where there is one; the SSIM of attribute edits to their inputs (how much else is kept); the
+diversity of systems with random codes. Plus the identity
 reconstruction's SSIM and PSNR where a translation to the input's own domain exists.
 """
 
@@ -93,6 +94,8 @@ def score_domain(domain, network, real_features, classifier, kid_block_size, lpi
     if domain.truth is not None:
         ssim, psnr = metrics.ssim_and_psnr(domain.translated, domain.truth)
         row.update(ssim=float(ssim.mean()), psnr=float(psnr.mean()))
+    if domain.inputs is not None:  # an edit keeps the rest of the image: how much of it did
+        row["input_ssim"] = float(metrics.ssim_and_psnr(domain.translated, domain.inputs)[0].mean())
     if domain.variations is not None:
         row["diversity"] = diversity(network, domain.variations)
         if lpips is not None:

@@ -43,6 +43,8 @@ class Domain:
         kept: bool ``[L]``: outputs the translation must leave as ``target`` has them (the
             source's labels of attributes the target does not touch); none for two domains.
         truth: float32 ``[N, S, S, 3]`` or None: ground truth of each translation (SSIM, PSNR).
+        inputs: float32 ``[N, S, S, 3]`` or None: the images translated, where a translation
+            should keep everything but its target (attribute edits: SSIM to the input).
         variations: float32 ``[K, n, S, S, 3]`` or None: K translations of the first n inputs
             under different random codes (diversity).
     """
@@ -55,6 +57,7 @@ class Domain:
     kept: np.ndarray
     truth: np.ndarray = None
     variations: np.ndarray = None
+    inputs: np.ndarray = None
 
 
 def _endpoints(bundle):
@@ -169,7 +172,7 @@ class Labelled:
             translated = translate(test["image"][sources], **self._condition(endpoint, target))
             domains.append(Domain(domain, translated, test["image"][test["label"][:, column] == value], target,
                                   checked=np.isin(self.space.names, [name]),
-                                  kept=~np.isin(self.space.names, self._group(name))))
+                                  kept=~np.isin(self.space.names, self._group(name)), inputs=test["image"][sources]))
         return domains
 
     def folder_domain(self, bundle, images, real, estimate_labels, config):
@@ -191,7 +194,7 @@ class Labelled:
         endpoint = bundle.endpoints[0]
         translated = _Translator(endpoint, None)(images, **self._condition(endpoint, target))
         return Domain(f"{name}=1", translated, real, target, checked=np.isin(self.space.names, [name]),
-                      kept=~np.isin(self.space.names, self._group(name)))
+                      kept=~np.isin(self.space.names, self._group(name)), inputs=images)
 
     def identity(self, bundle, limit):
         """(inputs, their translations to their own labels): the reconstruction a

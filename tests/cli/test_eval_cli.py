@@ -112,7 +112,7 @@ def test_eval_mode_scores_the_latest_checkpoint_without_changing_the_run(trained
     assert checkpoint_digest(run_dir) == before
 
 
-def test_eval_refuses_a_missing_inception_file_and_changes_nothing(trained):
+def test_eval_refuses_a_missing_inception_file_or_checkpoint_and_changes_nothing(trained):
     system, run_dir, argv, _ = trained
     if system != procs.DEFAULT_SYSTEM:
         pytest.skip("one refusal (the default system's)")
@@ -122,3 +122,6 @@ def test_eval_refuses_a_missing_inception_file_and_changes_nothing(trained):
     message = out + err
     assert "missing.pb" in message and "classify_image_graph_def.pb" in message and "Traceback" not in message
     assert sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*")) == listing
+    empty = run_dir.parent / "empty"
+    code, out, err = run_main(*argv, "--mode=eval", f"--run_dir={empty}")
+    assert code == 2 and "No checkpoint" in err and not empty.exists()

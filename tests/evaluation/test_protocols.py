@@ -58,6 +58,7 @@ def test_labelled_targets_follow_the_stargan_protocol():
     np.testing.assert_array_equal(red.translated[:, 0, 0, 1:], red.target[:, :2])
     np.testing.assert_allclose(red.real[:, 0, 0, 0], [0.0, 0.2])  # the red test images
     assert red.checked.tolist() == [True, False, False] and red.kept.tolist() == [False, False, True]
+    np.testing.assert_allclose(red.inputs[:, 0, 0, 0], [0.1, 0.3, 0.4])  # what each edit should keep
     dark_off = domains["Dark=0"]
     np.testing.assert_allclose(dark_off.translated[:, 0, 0, 0], [0.0, 0.3, 0.4])
     np.testing.assert_array_equal(dark_off.target[:, 2], 0.0)
@@ -136,7 +137,8 @@ def test_score_domain_computes_each_metric_and_caches_the_real_features(tmp_path
     monkeypatch.setattr(evaluate.classifiers, "predict", lambda model, images: verdicts[:len(images)])
     network = MeanColour()
     cache = evaluate.RealFeatures(network, str(tmp_path))
-    row = evaluate.score_domain(domain(translated, real, truth=translated), network, cache, object(), 10)
+    row = evaluate.score_domain(domain(translated, real, truth=translated, inputs=translated), network, cache,
+                                object(), 10)
     from stargan_tf.evaluation import metrics
 
     fake, true = network.features(translated), network.features(real)
@@ -147,6 +149,7 @@ def test_score_domain_computes_each_metric_and_caches_the_real_features(tmp_path
     assert row["accuracy"] == pytest.approx(21 / 24)  # the checked output hit in all but 3
     assert row["kept"] == pytest.approx(21 / 24)      # the kept output right in all but 3
     assert row["ssim"] == pytest.approx(1.0) and row["psnr"] == float("inf")
+    assert row["input_ssim"] == pytest.approx(1.0)
     calls = network.calls
     evaluate.score_domain(domain(translated, real), network, cache, None, 10)
     assert network.calls == calls + 1  # the translations only: the real side came from the cache
