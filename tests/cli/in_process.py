@@ -1,27 +1,10 @@
-"""Helpers of the in-process CLI tests: main.py's main() run in this process, a tiny run
-trained so, and a byte snapshot of a folder (to show a refused command left a run as it was)."""
+"""Helpers of the in-process CLI tests: a tiny run trained by main.py's main() in this
+process, and a byte snapshot of a folder (to show a refused command left a run as it was)."""
 
-import contextlib
-import io
 import os
-import types
 
 from stargan_tf.cli.flags import FLAGS
 from stargan_tf.cli.main import main
-
-
-def main_in_process(*argv):
-    """main.py's main() on ``argv`` in this process, as ``subprocess.run`` reports a process:
-    ``returncode``, ``stdout``, ``stderr``."""
-    out, err = io.StringIO(), io.StringIO()
-    FLAGS.unparse_flags()
-    FLAGS(["main.py", *map(str, argv)])
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(["main.py"])
-    finally:
-        FLAGS.unparse_flags()
-    return types.SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 def train_in_process(builtin_data, run_dir, flags):

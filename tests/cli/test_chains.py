@@ -1,8 +1,7 @@
-"""main.py end to end, one chain per data family in one run directory: train (with export)
-and train again to resume, each in a fresh process as a user runs them, then test on odd
-images and export again under another model name (in this process); plus one bad-data run
-per family (in this process: exit 2, a message naming the file, the run directory left
-without a record). The system of each family is the
+"""main.py end to end, one chain per data family in one run directory, each step a fresh
+process as a user runs it: train (with export), train again to resume, test on odd images,
+export again under another model name; plus one bad-data run per family (exit 2, a message
+naming the file, the run directory left without a record). The system of each family is the
 first registered one that reads it; it trains its tiny preset on the built-in data."""
 
 import json
@@ -16,9 +15,6 @@ from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "distributed"))
 import procs  # noqa: E402
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from in_process import main_in_process  # noqa: E402
 
 from stargan_tf.cli import native_log  # noqa: E402
 from stargan_tf.models.registry import REGISTRY  # noqa: E402
@@ -52,11 +48,9 @@ def chain(request, builtin_data, tmp_path_factory):
     # after their first training.
     again = [] if system == procs.DEFAULT_SYSTEM else ["--export_after_train=false"]
     steps["resume"] = procs.run_main(*argv, "--num_iters=4", *again, cwd=work)
-    # Training and resuming run as a user runs them, in fresh processes; test mode and the
-    # second export in this one (each fresh process costs a TensorFlow start-up).
-    steps["test"] = main_in_process(*argv, "--mode=test", f"--test_image_dir={odd_images(work / 'mine')}",
-                                    f"--result_dir={work / 'results'}")
-    steps["export"] = main_in_process(*argv, "--mode=export", "--export_model_name=renamed")
+    steps["test"] = procs.run_main(*argv, "--mode=test", f"--test_image_dir={odd_images(work / 'mine')}",
+                                   f"--result_dir={work / 'results'}", cwd=work)
+    steps["export"] = procs.run_main(*argv, "--mode=export", "--export_model_name=renamed", cwd=work)
     return system, work, steps
 
 
@@ -166,7 +160,7 @@ def test_bad_data_is_named_and_the_run_directory_keeps_no_record(family, builtin
     shutil.copytree(builtin_data["shapes_dir"], shapes)
     extra, culprit = BREAKERS[family](shapes, tmp_path)
     argv = procs.tiny_argv(FAMILIES[family], builtin_data, **CHAIN) + extra + [f"--run_dir={tmp_path / 'run'}"]
-    result = main_in_process(*argv)
+    result = procs.run_main(*argv, cwd=tmp_path)
     assert result.returncode == 2, result.stderr[-3000:]
     assert culprit in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "run" / "checkpoints").exists()

@@ -3,7 +3,9 @@ family: training with --eval_step writes the papers' metrics next to the losses,
 --mode=eval scores a finished run without changing it. The built-in data here has 300 images,
 so every target of the test split has enough real images for KID's blocks of 10."""
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import sys
@@ -13,10 +15,9 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "distributed"))
 import procs  # noqa: E402
 
+from stargan_tf.cli.flags import FLAGS  # noqa: E402
+from stargan_tf.cli.main import main  # noqa: E402
 from stargan_tf.models.registry import REGISTRY  # noqa: E402
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from in_process import main_in_process  # noqa: E402
 
 FAMILIES = {}
 for _name, _spec in REGISTRY.items():
@@ -40,8 +41,15 @@ def eval_data(tmp_path_factory):
 
 def run_main(*argv):
     """main.py's main() on ``argv`` in this process: (exit code, stdout, stderr)."""
-    done = main_in_process(*argv)
-    return done.returncode, done.stdout, done.stderr
+    out, err = io.StringIO(), io.StringIO()
+    FLAGS.unparse_flags()
+    FLAGS(["main.py", *argv])
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["main.py"])
+    finally:
+        FLAGS.unparse_flags()
+    return code, out.getvalue(), err.getvalue()
 
 
 def checkpoint_digest(run_dir):
