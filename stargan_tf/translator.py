@@ -177,10 +177,7 @@ class Translator:
         if isinstance(image, (str, os.PathLike)):
             return preprocess.load_image(os.fspath(image), self.image_size)
         if isinstance(image, Image.Image):
-            array = np.asarray(image.convert("RGBA"))
-            top, left, height, width = preprocess.crop_box(array.shape[0], array.shape[1], self.image_size)
-            pixels = preprocess.composite_on_white(array[top:top + height, left:left + width])
-            return preprocess.resize(pixels, self.image_size) / np.float32(127.5) - np.float32(1.0)
+            return preprocess.from_rgba(np.asarray(image.convert("RGBA")), self.image_size)
         array = np.asarray(image)
         if array.dtype == np.uint8:
             return self._image(Image.fromarray(array))

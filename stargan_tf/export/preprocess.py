@@ -123,7 +123,11 @@ def resize(pixels, size):
 
 def load_image(source, size, max_pixels=None):
     """An image file (a path, or ``(name, bytes)``) -> float32 ``[H, W, 3]`` in [-1, 1]: steps 1-5."""
-    rgba = read_rgba(source, max_pixels)
+    return from_rgba(read_rgba(source, max_pixels), size)
+
+
+def from_rgba(rgba, size):
+    """uint8 RGBA ``[h, w, 4]`` -> float32 ``[H, W, 3]`` in [-1, 1]: steps 2-5."""
     top, left, height, width = crop_box(rgba.shape[0], rgba.shape[1], size)
     pixels = composite_on_white(rgba[top:top + height, left:left + width])
     return resize(pixels, size) / np.float32(127.5) - np.float32(1.0)
