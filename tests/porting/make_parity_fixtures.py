@@ -171,16 +171,28 @@ def lpips_fixture(folder):
     np.savez(os.path.join(folder, "reference.npz"), a=nhwc(a), b=nhwc(b), distance=distance.numpy())
 
 
+# name: (writer(repo, folder), the flag naming the reference checkout it needs, or None).
+WRITERS = {
+    "stargan": (stargan, "--stargan_repo"),
+    "ugatit": (ugatit, "--ugatit_repo"),
+    "lpips": (lambda repo, folder: lpips_fixture(folder), None),
+}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stargan_repo", required=True, help="a checkout of yunjey/stargan")
-    parser.add_argument("--ugatit_repo", required=True, help="a checkout of znxlwm/UGATIT-pytorch")
+    parser.add_argument("--stargan_repo", help="a checkout of yunjey/stargan")
+    parser.add_argument("--ugatit_repo", help="a checkout of znxlwm/UGATIT-pytorch")
+    parser.add_argument("--only", default=",".join(WRITERS), help="comma-separated fixture names to write")
     args = parser.parse_args()
-    for name, make in (("stargan", lambda folder: stargan(args.stargan_repo, folder)),
-                       ("ugatit", lambda folder: ugatit(args.ugatit_repo, folder)), ("lpips", lpips_fixture)):
+    for name in args.only.split(","):
+        write, repo_flag = WRITERS[name]
+        repo = getattr(args, repo_flag[2:]) if repo_flag else None
+        if repo_flag and not repo:
+            parser.error(f"{name} needs {repo_flag}")
         folder = os.path.join(HERE, "fixtures", name)
         os.makedirs(folder, exist_ok=True)
-        make(folder)
+        write(repo, folder)
         for root, _, files in sorted(os.walk(folder)):
             for file in sorted(files):
                 print(f"{os.path.join(root, file)}: {os.path.getsize(os.path.join(root, file))} bytes")
