@@ -48,6 +48,11 @@ def import_run(run):
     if imported.missing:
         print(f"The files hold no {', '.join(imported.missing)}: test, export and eval work; training needs "
               "them (import them too).")
+        generators = [network for network in imported.missing
+                      if any(system.networks()[network] is g for g in getattr(system, "generators", list)())]
+        if generators:  # a one-direction release (CycleGAN's model zoo)
+            print(f"The {', '.join(generators)} keeps its initial weights: translate only with the imported "
+                  "generators (its direction's outputs, and its exported endpoint, are noise).")
     outputs = {"checkpoint": saved, "imported from": ", ".join(dict.fromkeys(imported.files.values()))}
     _print_outputs(outputs)
     return outputs

@@ -13,7 +13,7 @@ import os
 import re
 
 from stargan_tf.errors import UserError
-from stargan_tf.porting.layout import check_and_assign
+from stargan_tf.porting.layout import UNUSED_SUFFIXES, check_and_assign
 from stargan_tf.porting.torch_files import read_torch_file
 
 RECORD = "imported.json"  # what the run was imported from, and which networks the files lacked
@@ -26,7 +26,8 @@ class TorchNetwork:
     Attributes:
         network: our network's name (``system.networks()`` key).
         pattern: a regular expression the file's name matches, its first group the iteration
-            (``(\\d+)-G\\.ckpt``).
+            (``(\\d+)-G\\.ckpt``), or a name without a number (CycleGAN's ``latest``), which
+            gives 0 (before ``iteration``); one checkpoint's files share that group.
         file_name: the pattern as a user reads it (``<iteration>-G.ckpt``).
         entries: ``[layout.Entry]``.
         key: the network's key inside the file when the file holds several, else None.
@@ -34,6 +35,15 @@ class TorchNetwork:
             are only needed to train on.
         hints: ``{state key: text}`` for shapes that do not fit (the flag to change).
         ignored: keys of state our layers compute instead of storing.
+        unused_suffixes: endings of keys dropped unread (``layout.check_and_assign``; by
+            default norms' running statistics, which StarGAN's code never reads).
+        iteration: our iteration from the file name's number, when that number counts
+            something else (SaGAN's files count images); None: the number itself.
+        stored_iteration: our iteration from the file's content, for files whose name holds
+            none (DRIT's ``last.pth``, and its ``<epoch>.pth``: the file stores ``total_it``);
+            used instead of the name's number.
+        finish: called with our network after its weights are written: state our layers
+            derive from the imported weights where the file keeps none.
     """
 
     network: str
@@ -44,6 +54,10 @@ class TorchNetwork:
     required: bool = False
     hints: dict = dataclasses.field(default_factory=dict)
     ignored: tuple = ()
+    unused_suffixes: tuple = UNUSED_SUFFIXES
+    iteration: object = None
+    stored_iteration: object = None
+    finish: object = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +83,7 @@ def import_networks(system, paths):
     """
     layout = system.torch_layout()
     found, iterations = {}, set()
+    tags = set()  # the names' first groups: one checkpoint's files share theirs
     for path in paths:
         name = os.path.basename(path)
         matching = [net for net in layout if re.fullmatch(net.pattern, name)]
@@ -84,11 +99,21 @@ def import_networks(system, paths):
             if net.key is not None and not net.required and isinstance(content, dict) and net.key not in content:
                 continue  # a file without this optional network (a generator-only release)
             state = content if net.key is None else _member(content, net.key, path)
+            if net.network in found and found[net.network][0] != path:
+                raise CheckpointImportError(f"--torch_checkpoint: {found[net.network][0]} and {path} both hold the "
+                                            f"{net.network}; give one.")
             found[net.network] = (path, state, net)
-            iterations.add(int(re.fullmatch(net.pattern, name).group(1)))
-    if len(iterations) > 1:
+            if net.stored_iteration is not None:
+                iterations.add(net.stored_iteration(content))
+                continue
+            tag = re.fullmatch(net.pattern, name).group(1)
+            tags.add(tag)
+            number = int(tag) if tag.isdigit() else 0  # a name without a number (CycleGAN's latest_net_G_A.pth)
+            iterations.add(number if net.iteration is None else net.iteration(number))
+    if len(iterations) > 1 or len(tags) > 1:
         raise CheckpointImportError(f"--torch_checkpoint: the files come from different iterations "
-                                    f"({sorted(iterations)}); give the files of one checkpoint.")
+                                    f"({', '.join(map(str, sorted(tags) if len(tags) > 1 else sorted(iterations)))}); "
+                                    "give the files of one checkpoint.")
     missing_required = [net.network for net in layout if net.required and net.network not in found]
     if missing_required:
         raise CheckpointImportError(
@@ -96,7 +121,10 @@ def import_networks(system, paths):
             f"({', '.join(net.file_name for net in layout if net.network in missing_required)}).")
     networks = system.networks()
     for network, (path, state, net) in found.items():
-        check_and_assign(networks[network], state, net.entries, path, net.hints, net.ignored)
+        check_and_assign(networks[network], state, net.entries, path, net.hints, net.ignored, net.unused_suffixes)
+    for network, (_, _, net) in found.items():
+        if net.finish is not None:
+            net.finish(networks[network])
     return Imported(iterations.pop(), {network: path for network, (path, _, _) in found.items()},
                     sorted({net.network for net in layout} - set(found)),
                     {network: (state, net) for network, (_, state, net) in found.items()})

@@ -16,8 +16,16 @@ from stargan_tf.errors import UserError
 
 KERNEL_4D = (2, 3, 1, 0)
 # Buffers a reference network saves that our networks do not keep: StarGAN's instance norms
-# track running statistics its code never reads (it never calls eval()).
+# track running statistics its code never reads (it never calls eval()). The default of
+# ``check_and_assign`` (and ``importer.TorchNetwork``); a network with batch norms whose
+# running statistics serve its test time maps them and drops only ``BATCH_COUNT``.
 UNUSED_SUFFIXES = ("running_mean", "running_var", "num_batches_tracked")
+BATCH_COUNT = ("num_batches_tracked",)  # BatchNorm's step counter (read only when momentum is None)
+# Keras' batch-norm statistics: never left at their initial values by an import.
+MOVING_STATISTICS = ("/moving_mean", "/moving_variance")
+# The ``hints`` entry said when keys are missing or unexpected: the flags that change a
+# network's structure (which layers exist), not just its sizes.
+KEYS = "<keys>"
 
 
 class CheckpointMismatchError(UserError, ValueError):
@@ -81,17 +89,22 @@ def to_torch(array, entry):
     return np.reshape(array, (-1,))
 
 
-def check_and_assign(network, state, entries, source, hints=None, ignored=()):
+def check_and_assign(network, state, entries, source, hints=None, ignored=(), unused_suffixes=UNUSED_SUFFIXES):
     """Write ``state`` (``{key: numpy array}``) into ``network`` through ``entries``.
 
     Every entry's key must exist and its converted shape fit the variable; every key of
-    ``state`` must be used (or be an unused buffer, ``UNUSED_SUFFIXES``, or in ``ignored``:
-    state our layer computes instead of storing). Nothing is written unless all of that
-    holds.
+    ``state`` must be used (or end with one of ``unused_suffixes``, buffers our networks do
+    not keep, or be in ``ignored``: state our layer computes instead of storing). Nothing is
+    written unless all of that holds.
 
     Args:
         source: names the file in messages.
-        hints: ``{key: text}`` said when that key's shape does not fit (which flag to change).
+        hints: ``{key: text}`` said when that key's shape does not fit (which flag to change);
+            ``hints[KEYS]`` when keys are missing or unexpected.
+        unused_suffixes: endings of keys dropped unread (``UNUSED_SUFFIXES``: running
+            statistics and step counters of norms that never use them). Whatever the
+            suffixes, a batch norm's moving mean and variance in ``network`` must be fed by
+            an entry: test time reads them.
 
     Raises:
         CheckpointMismatchError: listing the missing and unexpected keys, or the first
@@ -101,16 +114,21 @@ def check_and_assign(network, state, entries, source, hints=None, ignored=()):
     unknown = [e.variable for e in entries if e.variable not in variables]
     if unknown:  # a mapping bug, not the user's file
         raise AssertionError(f"{network.name}: no variables {unknown[:5]}")
+    fed = {e.variable for e in entries}
+    unfed = [path for path in variables if path.endswith(MOVING_STATISTICS) and path not in fed]
+    if unfed:  # a mapping bug: eval-mode outputs would use the initial statistics
+        raise AssertionError(f"{network.name}: no entries for the batch-norm statistics {unfed[:5]}")
     missing = [e.key for e in entries if e.key not in state]
     used = {e.key for e in entries}
-    unexpected = [k for k in state if k not in used and k not in ignored and not k.endswith(UNUSED_SUFFIXES)]
+    unexpected = [k for k in state if k not in used and k not in ignored and not k.endswith(tuple(unused_suffixes))]
     if missing or unexpected:
         raise CheckpointMismatchError(
             f"{source} does not hold the {network.name} the flags build: "
             + (f"missing {_few(missing)}" if missing else "")
             + ("; " if missing and unexpected else "")
             + (f"unexpected {_few(unexpected)}" if unexpected else "")
-            + ". Is it a checkpoint of this system (and of this network)?")
+            + ". Is it a checkpoint of this system (and of this network)?"
+            + (f" {hints[KEYS]}." if hints and KEYS in hints else ""))
     converted = {}
     for entry in entries:
         expected = tuple(variables[entry.variable].shape)

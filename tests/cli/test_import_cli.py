@@ -90,3 +90,76 @@ def test_ugatit_params_file_imports_its_networks_by_key(cli, tmp_path):
     assert code == 0, err
     assert "generator_a2b: 26 tensors" in out and "hold no disc_global_a, disc_global_b" in out
     assert json.loads((run / "imported.json").read_text())["iteration"] == 7
+
+
+def test_sagan_generator_and_discriminator_files_import(cli, tmp_path):
+    """train.py's <nimg>.G.pth (the AMN and the SAN) and <nimg>.D.pth; the number counts
+    images seen by D steps (480 = 10 cycles of 3 x 16), so the run is at iteration 40."""
+    sagan = os.path.join(os.path.dirname(FIXTURES), "sagan", "legacy")
+    run = tmp_path / "sagan"
+    # The fixture's sizes; train.py's batch size and D steps per G step (the shapes profile's differ).
+    sizes = ["--model=sagan", "--target_attr=Spot", "--image_size=128", "--g_conv_dim=2", "--d_conv_dim=2",
+             "--g_repeat_num=4", "--d_repeat_num=6", "--batch_size=16", "--n_critic=3"]
+    checkpoint = ",".join(os.path.join(sagan, name) for name in ("0000480.G.pth", "0000480.D.pth"))
+    code, out, err = cli(*sizes, "--mode=import", f"--run_dir={run}", f"--torch_checkpoint={checkpoint}")
+    assert code == 0, err
+    for network, tensors in (("attribute_manipulation", 64), ("spatial_attention", 64), ("discriminator", 16)):
+        assert f"{network}: {tensors} tensors" in out
+    assert out.count("written back in the reference layout: max difference 0\n") == 3
+    assert json.loads((run / "imported.json").read_text()) == {
+        "iteration": 40, "missing": [], "files": {
+            "attribute_manipulation": os.path.join(sagan, "0000480.G.pth"),
+            "spatial_attention": os.path.join(sagan, "0000480.G.pth"),
+            "discriminator": os.path.join(sagan, "0000480.D.pth")}}
+    assert sorted(os.listdir(run / "checkpoints"))[-1].startswith("ckpt-40")
+
+
+def test_cyclegan_files_and_a_model_zoo_generator_import(cli, tmp_path):
+    """save_networks' four ``latest_net_*.pth`` (D_A, which judges domain B, is our disc_b) at
+    iteration 0; a zoo ``horse2zebra.pth`` alone is the A->B generator: it translates, and
+    training refuses."""
+    cyclegan = os.path.join(os.path.dirname(FIXTURES), "cyclegan")
+    sizes = ["--model=cyclegan", "--image_size=32", "--ch=4", "--n_res=2"]
+    four = ",".join(os.path.join(cyclegan, "zip", f"latest_net_{name}.pth") for name in ("G_A", "G_B", "D_A", "D_B"))
+    run = tmp_path / "official"
+    code, out, err = cli(*sizes, "--mode=import", f"--torch_checkpoint={four}", f"--run_dir={run}")
+    assert code == 0, err
+    assert out.count("written back in the reference layout: max difference 0") == 4
+    record = json.loads((run / "imported.json").read_text())
+    assert record["iteration"] == 0 and record["missing"] == []
+    assert record["files"]["disc_b"].endswith("latest_net_D_A.pth")
+    assert sorted(os.listdir(run / "checkpoints"))[-1].startswith("ckpt-0")
+    zoo, horse2zebra = tmp_path / "zoo", os.path.join(cyclegan, "old", "horse2zebra.pth")
+    code, out, err = cli(*sizes, "--mode=import", f"--torch_checkpoint={horse2zebra}", f"--run_dir={zoo}")
+    assert code == 0, err
+    assert "hold no disc_a, disc_b, generator_b2a" in out and "generator_b2a keeps its initial weights" in out
+    reference = np.load(os.path.join(cyclegan, "reference.npz"))
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    from PIL import Image
+    Image.fromarray(((reference["real_a"][0] + 1) * 127.5).round().astype(np.uint8)).save(photos / "horse.png")
+    code, out, err = cli(*sizes, "--mode=test", "--direction=a2b", f"--run_dir={zoo}", f"--test_image_dir={photos}",
+                         f"--result_dir={tmp_path / 'results'}")
+    assert code == 0, err
+    assert (tmp_path / "results" / "horse_A2B.png").exists()
+    before = snapshot(zoo)
+    code, out, err = cli(*sizes, "--num_iters=2", f"--run_dir={zoo}", "--noexport_after_train")
+    assert code == 2 and "without its disc_a, disc_b, generator_b2a" in err
+    assert snapshot(zoo) == before
+
+
+def test_drit_saved_model_imports_every_network_from_its_one_file(cli, tmp_path):
+    """model.py's save() of a --concat=1, --dis_scale=2, --dis_spectral_norm DRIT at width 2:
+    one dict feeds our thirteen networks (E_content's and G_concat's shared blocks
+    included); the run's iteration is the file's total_it (123) x --d_iter (3)."""
+    drit = os.path.join(os.path.dirname(FIXTURES), "drit", "zip", "00007.pth")
+    sizes = ["--model=drit", "--image_size=216", "--load_size=256", "--ch=2", "--content_dis_layers=3", "--dis_scale=2",
+             "--dis_spectral_norm=true"]
+    run = tmp_path / "official"
+    code, out, err = cli(*sizes, "--mode=import", f"--torch_checkpoint={drit}", f"--run_dir={run}")
+    assert code == 0, err
+    assert out.count("written back in the reference layout: max difference 0") == 13
+    assert "content_share: 4 tensors" in out and "generator_share: 4 tensors" in out
+    record = json.loads((run / "imported.json").read_text())
+    assert record["iteration"] == 369 and record["missing"] == []
+    assert sorted(os.listdir(run / "checkpoints"))[-1].startswith("ckpt-369")

@@ -45,6 +45,32 @@ class CycleGAN(TwoDomainSystem):
     def discriminators(self):
         return [self.disc_a, self.disc_b]
 
+    def torch_layout(self):
+        """junyanz/pytorch-CycleGAN-and-pix2pix's ``<epoch>_net_<G_A|G_B|D_A|D_B>.pth`` (or
+        ``latest_net_*``, ``iter_<n>_net_*``; ``pytorch``). G_A translates A to B; D_A judges
+        domain B (G_A's fakes, official ``backward_D_A``), so it is our ``disc_b``, and D_B our
+        ``disc_a``. The files count epochs (or images), not iterations: the run starts at
+        iteration 0. A single generator (``test_model.py``'s ``latest_net_G.pth``, or a model-zoo
+        download such as ``horse2zebra.pth``) is ``generator_a2b``: test with
+        ``--direction=a2b``; without the others training refuses."""
+        from stargan_tf.models.cyclegan import pytorch
+        from stargan_tf.porting.importer import TorchNetwork
+
+        c = self.config
+        tag = r"(\d+|latest|iter_\d+)"
+        generator = dict(entries=pytorch.generator_entries(c.ch, c.n_res), hints=pytorch.generator_hints(c.ch, c.n_res),
+                         iteration=lambda epoch: 0)
+        discriminator = dict(entries=pytorch.discriminator_entries(), hints=pytorch.discriminator_hints(c.ch),
+                             iteration=lambda epoch: 0)
+        return [
+            TorchNetwork("generator_a2b", tag + r"_net_G_A\.pth", "<epoch>_net_G_A.pth", required=True, **generator),
+            TorchNetwork("generator_a2b", tag + r"_net_G\.pth", "<epoch>_net_G.pth", **generator),
+            TorchNetwork("generator_a2b", r"(?!.*_net_[GD])(.+)\.pth", "<model-zoo name>.pth", **generator),
+            TorchNetwork("generator_b2a", tag + r"_net_G_B\.pth", "<epoch>_net_G_B.pth", **generator),
+            TorchNetwork("disc_b", tag + r"_net_D_A\.pth", "<epoch>_net_D_A.pth", **discriminator),
+            TorchNetwork("disc_a", tag + r"_net_D_B\.pth", "<epoch>_net_D_B.pth", **discriminator),
+        ]
+
     def checkpoint_state(self):
         """The image pools: a resumed run continues with the same history of fakes."""
         return {"pool_a": self.pool_a, "pool_b": self.pool_b}

@@ -117,6 +117,72 @@ class DRIT(GANSystem):
         }
         return {name: network for name, network in result.items() if network is not None}
 
+    def torch_layout(self):
+        """HsinYingLee/DRIT's ``<epoch>.pth`` (``saver.py``: ``%05d``) or ``last.pth``: one dict
+        of the eight networks' state dicts by name, their optimizers (not read) and ``ep``,
+        ``total_it`` (``pytorch``). Its ``total_it`` counts full updates, one per ``d_iter``
+        iterations here: the run's iteration is ``total_it * d_iter``. The discriminators
+        are optional (``model.resume(train=False)`` reads only enc_c, enc_a and gen)."""
+        from stargan_tf.models.config import ConfigError
+        from stargan_tf.models.drit import pytorch
+        from stargan_tf.porting.importer import TorchNetwork
+        from stargan_tf.porting.layout import KEYS
+
+        c = self.config
+        if c.content_dis_layers != pytorch.OFFICIAL_CONTENT_DIS_LAYERS:
+            raise ConfigError(f"--content_dis_layers={c.content_dis_layers}: the official content discriminator has "
+                              f"{pytorch.OFFICIAL_CONTENT_DIS_LAYERS} (fixed there); import with "
+                              f"--content_dis_layers={pytorch.OFFICIAL_CONTENT_DIS_LAYERS} (and --image_size >= 212).")
+        pattern, file_name = r"(\d+|last)\.pth", "<epoch>.pth or last.pth"
+
+        def iteration(content):
+            return int(content.get("total_it", 0)) * c.d_iter
+
+        widths = f"the official networks are --ch=64 wide (here {c.ch}) with --nz=8 (here {c.nz})"
+        concat = (f"Built with --concat={c.concat}: E_attr_concat / G_concat's keys (conv_A, fc_A, dec_share) are "
+                  "--concat=1, E_attr / G's (model_a, mlpA) --concat=0; the official default is 1")
+        discriminators = (f"Built with --dis_scale={c.dis_scale} and --dis_spectral_norm={c.dis_spectral_norm}: "
+                          "keys model.<layer> are --dis_scale=1, Diss.<n> hold n + 1 scales (official default 3), "
+                          "weight_orig / weight_u --dis_spectral_norm=true")
+
+        def network(ours, key, entries, required=True, hint=widths, structure=None, ignored=(), finish=None):
+            hints = {entry.key: hint for entry in entries}
+            if structure:
+                hints[KEYS] = structure
+            return TorchNetwork(ours, pattern, file_name, entries, key=key, required=required, hints=hints,
+                                ignored=ignored, stored_iteration=iteration, finish=finish)
+
+        def shared(parts, key, structure=None):
+            # One official state dict, several of our networks: each ignores the others' keys.
+            keys = {ours: {entry.key for entry in entries} for ours, entries in parts.items()}
+            return [network(ours, key, entries, structure=structure,
+                            ignored=tuple(sorted(set().union(*keys.values()) - keys[ours])))
+                    for ours, entries in parts.items()]
+
+        layout = shared({"content_encoder_a": pytorch.content_encoder_entries("a"),
+                         "content_encoder_b": pytorch.content_encoder_entries("b"),
+                         "content_share": pytorch.content_share_entries()}, "enc_c")
+        if c.concat:
+            layout += shared({"attribute_encoder_a": pytorch.attribute_encoder_concat_entries("a"),
+                              "attribute_encoder_b": pytorch.attribute_encoder_concat_entries("b")}, "enc_a", concat)
+            layout += shared({"generator_share": pytorch.generator_share_entries(),
+                              "generator_a": pytorch.generator_concat_entries("a"),
+                              "generator_b": pytorch.generator_concat_entries("b")}, "gen", concat)
+        else:
+            layout += shared({"attribute_encoder_a": pytorch.attribute_encoder_entries("a"),
+                              "attribute_encoder_b": pytorch.attribute_encoder_entries("b")}, "enc_a", concat)
+            layout += shared({"generator_a": pytorch.generator_feature_wise_entries("a"),
+                              "generator_b": pytorch.generator_feature_wise_entries("b")}, "gen", concat)
+        entries = pytorch.discriminator_entries(c.dis_scale, c.dis_spectral_norm)
+        for ours, key in (("disc_a", "disA"), ("disc_b", "disB"), ("disc_a2", "disA2"), ("disc_b2", "disB2")):
+            layout.append(network(ours, key, entries, required=False, hint=f"the official discriminators are --ch=64 "
+                                  f"wide (here {c.ch})", structure=discriminators,
+                                  ignored=pytorch.spectral_ignored(entries),
+                                  finish=pytorch.derive_spectral_v if c.dis_spectral_norm else None))
+        layout.append(network("disc_content", "disContent", pytorch.content_discriminator_entries(), required=False,
+                              hint=f"the official content discriminator is 256 = 4 x --ch=64 wide (here {4 * c.ch})"))
+        return layout
+
     def network_groups(self):
         """``{optimizer name: [networks]}``: what each optimizer updates."""
         content_and_generators = [self.content_encoder_a, self.content_encoder_b, self.content_share,

@@ -44,6 +44,51 @@ class SaGAN(GANSystem):
     def networks(self):
         return {"attribute_manipulation": self.amn, "spatial_attention": self.san, "discriminator": self.discriminator}
 
+    def torch_layout(self):
+        """elvisyjlin/SpatialAttentionGAN's ``<nimg>.G.pth`` (the AMN and the SAN, by their
+        ``AMN.`` / ``SAN.`` prefixes) and ``<nimg>.D.pth`` (``pytorch``). ``train.py`` numbers
+        its files by the images its D steps have seen, ``batch_size * d_iters`` per cycle of
+        D steps and a G step; the run continues at the same cycle here: ``nimg / (batch_size
+        * n_critic) * (n_critic + 1)`` iterations (the default 1000 kimg, 1,000,032 images, is
+        --num_iters' 83,336)."""
+        from stargan_tf.models.sagan import pytorch
+        from stargan_tf.porting.importer import CheckpointImportError, TorchNetwork
+        from stargan_tf.porting.layout import BATCH_COUNT, KEYS
+
+        c = self.config
+        per_cycle = c.batch_size * c.n_critic
+
+        def iteration(nimg):
+            if nimg % per_cycle:
+                raise CheckpointImportError(
+                    f"--torch_checkpoint: the files' number {nimg} counts images seen by D, {per_cycle} per cycle "
+                    f"of {c.n_critic} D steps (--batch_size={c.batch_size} x --n_critic={c.n_critic}), which does "
+                    "not divide it: give the run's --batch_size and --n_critic (train.py's --batch-size and "
+                    "--d-iters; 16 and 3 by default).")
+            return nimg // per_cycle * (c.n_critic + 1)
+
+        widths = ("the official AMN and SAN are --g_conv_dim=32 wide with --g_repeat_num=4 residual blocks; give "
+                  "the checkpoint's sizes")
+        layout = [
+            TorchNetwork(ours, r"(\d+)\.G\.pth", "<nimg>.G.pth",
+                         pytorch.generator_entries(prefix, c.g_conv_dim, c.g_repeat_num), required=True,
+                         hints={f"{prefix}.conv.0.weight": widths,
+                                KEYS: f"The official AMN and SAN have --g_repeat_num=4 residual blocks (here "
+                                      f"{c.g_repeat_num})"},
+                         ignored=pytorch.generator_ignored(prefix, c.g_conv_dim, c.g_repeat_num),
+                         unused_suffixes=BATCH_COUNT, iteration=iteration)
+            for ours, prefix in pytorch.NETWORK_KEYS.items()]
+        head = (f"D's attribute head's kernel is --image_size / 2**--d_repeat_num ({c.image_size} / "
+                f"2**{c.d_repeat_num} here); the official D is --image_size=128, --d_repeat_num=6")
+        layout.append(TorchNetwork("discriminator", r"(\d+)\.D\.pth", "<nimg>.D.pth",
+                                   pytorch.discriminator_entries(c.d_repeat_num),
+                                   hints={"conv.0.weight": "the official D is --d_conv_dim=32; give the checkpoint's",
+                                          "cls.0.weight": head,
+                                          KEYS: f"The official D has --d_repeat_num=6 convolutions (here "
+                                                f"{c.d_repeat_num})"},
+                                   unused_suffixes=(), iteration=iteration))
+        return layout
+
     def make_optimizers(self):
         c = self.config
         self.optimizers = {
