@@ -53,7 +53,8 @@ if __name__ == "__main__":  # before TensorFlow loads: main.py's filter of its s
 from benchmarks import shape_measures  # noqa: E402
 from stargan_tf.cli.data import SHAPES_IMAGE_SIZE as SOURCE_SIZE  # noqa: E402
 from stargan_tf.export import images as images_lib  # noqa: E402
-from stargan_tf.export.saved_model import METADATA_ASSET, versions  # noqa: E402
+from stargan_tf.export.contract import METADATA_ASSET  # noqa: E402
+from stargan_tf.export.saved_model import versions  # noqa: E402
 from stargan_tf.pipelines import shapes  # noqa: E402
 
 MODELS = ("stargan", "ugatit", "cyclegan", "drit", "sagan")

@@ -10,11 +10,19 @@ exported SavedModel version or a .tflite file alike.
 Images are file paths, PIL images or arrays (uint8 [H, W, 3] or float in [-1, 1]); each is read
 as test mode and the exported model's clients read it (``export.preprocess``: EXIF
 orientation, alpha on white, centre crop, resize). Conditions are keyword arguments named as
-the endpoint's inputs: labels as ``{name: value}`` (every name; ``conditions()`` lists them)
-or a list in label order; random codes (DRIT's ``attribute``) are drawn per image from
-``seed`` unless given; other image inputs (DRIT's ``reference``) as images.
+the endpoint's inputs: labels as ``{name: value}`` or a list in label order (``conditions()``
+lists the names); random codes (DRIT's ``attribute``) are drawn per image from ``seed`` unless
+given; other image inputs (DRIT's ``reference``) as images.
+
+A ``{name: value}`` that leaves names out keeps them as the source image has them, estimated per
+image by the model's ``attributes`` endpoint (StarGAN's D classifier; ``estimate()``): a binary
+label is 1 where its score is above 0.5; a one-hot class given at 1 turns the others off, else
+the likeliest class left out is the one. A .tflite file finds that estimator in
+``attributes_<its precision>.tflite`` beside it. Models without one (joint-dataset StarGAN,
+exports made before it existed) need every name.
 """
 
+import functools
 import json
 import os
 
@@ -23,10 +31,9 @@ from PIL import Image
 
 from stargan_tf.errors import UserError
 from stargan_tf.export import preprocess
+from stargan_tf.export.contract import METADATA_ASSET
 from stargan_tf.export.images import to_pixels
-
-IMAGE, MASK, NORMAL = "image", "mask", "normal"
-METADATA = os.path.join("assets.extra", "metadata.json")
+from stargan_tf.export.spec import ATTRIBUTES, BINARY, IMAGE, MASK, NORMAL, ONE_HOT, SCORES
 
 
 class Translator:
@@ -39,8 +46,11 @@ class Translator:
         image_size: (height, width) the model reads.
     """
 
-    def __init__(self, form, endpoints, image_size, call):
+    def __init__(self, form, endpoints, image_size, call, estimator=None):
+        """``estimator``: the metadata of the ``attributes`` endpoint (``_call`` runs it), if any."""
         self.form, self.endpoints, self.image_size, self._call = form, endpoints, tuple(image_size), call
+        # Its scores output: the name and the label names it estimates.
+        self._scored = next(o for o in estimator["outputs"] if o["kind"] == SCORES) if estimator else None
 
     # ---- loading ------------------------------------------------------------------------
     @classmethod
@@ -59,7 +69,7 @@ class Translator:
 
     @staticmethod
     def _metadata(version_dir):
-        path = os.path.join(version_dir, METADATA)
+        path = os.path.join(version_dir, METADATA_ASSET)
         if not os.path.isfile(path):
             raise UserError(f"{path} is missing: the Translator reads the export's contract from it (export with "
                             "main.py --mode=export).")
@@ -78,10 +88,11 @@ class Translator:
             outputs = model.signatures[endpoint](**{k: tf.constant(v, tf.float32) for k, v in inputs.items()})
             return {k: v.numpy() for k, v in outputs.items()}
 
-        return cls("saved_model", endpoints, size, call)
+        return cls("saved_model", endpoints, size, call, endpoints.get(ATTRIBUTES))
 
     @classmethod
     def _tflite(cls, path):
+        """One endpoint's file; the estimator, when a target needs it, from its sibling file."""
         from stargan_tf.export.predict_tflite import TFLiteSignature
 
         endpoints, size = cls._metadata(os.path.dirname(os.path.dirname(os.path.abspath(path))))
@@ -89,15 +100,31 @@ class Translator:
         if signature.signature not in endpoints:
             raise UserError(f"{path}: its signature {signature.signature!r} is not among the export's endpoints "
                             f"({', '.join(endpoints)}).")
+        runners = {signature.signature: signature}
 
         def call(endpoint, inputs):
-            if endpoint != signature.signature:
-                raise UserError(f"{path} holds the {signature.signature!r} endpoint only; load "
-                                f"{endpoint}_<precision>.tflite for {endpoint!r}.")
-            results = [signature({k: v[i] for k, v in inputs.items()}) for i in range(len(inputs["image"]))]
+            if endpoint not in runners:
+                runners[endpoint] = TFLiteSignature(cls._sibling(path, signature.signature, endpoint), endpoint)
+            runner = runners[endpoint]
+            results = [runner({k: v[i] for k, v in inputs.items()}) for i in range(len(inputs["image"]))]
             return {name: np.stack([r[name] for r in results]) for name in results[0]}
 
-        return cls("tflite", {signature.signature: endpoints[signature.signature]}, size, call)
+        return cls("tflite", {signature.signature: endpoints[signature.signature]}, size, call,
+                   endpoints.get(ATTRIBUTES))
+
+    @staticmethod
+    def _sibling(path, signature, endpoint):
+        """``<endpoint>_<precision>.tflite`` beside ``<signature>_<precision>.tflite``, as the
+        exporter writes them: a phone app ships the estimator only if it wants it."""
+        stem = os.path.basename(path)[:-len(".tflite")]
+        if not stem.startswith(f"{signature}_"):
+            raise UserError(f"{path}: not named {signature}_<precision>.tflite as exported, so the {endpoint!r} "
+                            "file that goes with it cannot be found; load the exported file.")
+        sibling = os.path.join(os.path.dirname(path), f"{endpoint}_{stem[len(signature) + 1:]}.tflite")
+        if not os.path.isfile(sibling):
+            raise UserError(f"{sibling} is missing: {os.path.basename(path)} needs it to estimate the labels a "
+                            "target leaves out. Copy it from the export's tflite folder, or give every name.")
+        return sibling
 
     @classmethod
     def _run(cls, run_dir, flags):
@@ -120,14 +147,14 @@ class Translator:
         restore_networks(system.networks(), run_dir)
         bundle = system.serving_bundle()
         functions = {e.name: e.translate for e in bundle.endpoints}
-        document = describe(bundle, DEFAULT_MAX_IMAGE_PIXELS)
+        endpoints = {e["name"]: e for e in describe(bundle, DEFAULT_MAX_IMAGE_PIXELS)["endpoints"]}
 
         def call(endpoint, inputs):
             outputs = functions[endpoint](**inputs)
-            outputs = outputs if isinstance(outputs, dict) else {"translated": outputs}
+            outputs = outputs if isinstance(outputs, dict) else {endpoints[endpoint]["outputs"][0]["name"]: outputs}
             return {k: np.asarray(v) for k, v in outputs.items()}
 
-        return cls("run", {e["name"]: e for e in document["endpoints"]}, bundle.image_size, call)
+        return cls("run", endpoints, bundle.image_size, call, endpoints.get(ATTRIBUTES))
 
     # ---- translating ----------------------------------------------------------------------
     def conditions(self, endpoint=None):
@@ -135,13 +162,21 @@ class Translator:
         spec = self.endpoints[self._endpoint(endpoint)]
         return {i["name"]: (tuple(i["names"]) or tuple(i["shape"])) for i in spec["inputs"] if i["name"] != "image"}
 
+    def estimate(self, images):
+        """The model's estimate of each image's labels: ``[{label name: score in [0, 1]}]``,
+        one dict per image (StarGAN: D's classifier, sigmoid per attribute or softmax over
+        classes)."""
+        scores = self._scores(self._images(images))
+        return [dict(zip(scores, map(float, row))) for row in zip(*scores.values())]
+
     def translate(self, images, endpoint=None, as_arrays=False, seed=0, **conditions):
         """Translate ``images`` (a path, PIL image or array, or a list of them).
 
         Returns:
             the translations (PIL images, or float32 arrays in [-1, 1] with ``as_arrays``), a
             list with one per image; for endpoints with several outputs (masks, heatmaps) a
-            dict of such lists by output name (masks as grey images / arrays in [0, 1]).
+            dict of such lists by output name (masks as grey images / arrays in [0, 1]; the
+            ``attributes`` endpoint's scores as float32 arrays, which ``estimate`` names).
         """
         name = self._endpoint(endpoint)
         spec = self.endpoints[name]
@@ -152,14 +187,24 @@ class Translator:
         if unknown:
             raise UserError(f"{name} has no inputs {unknown}; it takes {sorted(known - {'image'})}.")
         rng = np.random.default_rng(seed)
+        source = functools.cache(lambda: self._scores(batch))  # estimated once, if a target leaves names out
         for given in spec["inputs"]:
             if given["name"] != "image":
-                inputs[given["name"]] = self._condition(name, given, conditions.get(given["name"]), len(batch), rng)
+                inputs[given["name"]] = self._condition(name, given, conditions.get(given["name"]), len(batch), rng,
+                                                        source)
         outputs = self._call(name, inputs)
         kinds = {o["name"]: o["kind"] for o in spec["outputs"]}
         converted = {k: [self._output(v, kinds.get(k, IMAGE), as_arrays) for v in values] for k, values in
                      outputs.items()}
         return converted["translated"] if len(converted) == 1 and "translated" in converted else converted
+
+    def _scores(self, batch):
+        """{label name: float32 [count]} from the ``attributes`` endpoint."""
+        if self._scored is None:
+            raise UserError(f"this model has no {ATTRIBUTES!r} endpoint to estimate labels with (joint-dataset "
+                            "StarGAN, or an export made before it existed).")
+        scores = self._call(ATTRIBUTES, {"image": batch})[self._scored["name"]]
+        return {label: scores[:, j] for j, label in enumerate(self._scored["names"])}
 
     def _endpoint(self, endpoint):
         if endpoint is None:
@@ -186,8 +231,9 @@ class Translator:
                             "give a file, a PIL image or a uint8 array to have it resized.")
         return array.astype(np.float32)
 
-    def _condition(self, endpoint, given, value, count, rng):
-        """One input's values ``[count, *shape]`` from what the caller gave."""
+    def _condition(self, endpoint, given, value, count, rng, source):
+        """One input's values ``[count, *shape]`` from what the caller gave; ``source()``: the
+        estimated scores of the images' labels, for the names a dict leaves out."""
         name, shape, names = given["name"], tuple(given["shape"]), tuple(given["names"])
         if given["kind"] == IMAGE:
             if value is None:
@@ -200,12 +246,10 @@ class Translator:
             raise UserError(f"{endpoint} needs {name!r}: " + (f"a value for each of {', '.join(names)}"
                                                              if names else f"values of shape {list(shape)}") + ".")
         if isinstance(value, dict):
-            missing = [n for n in names if n not in value]
             extra = sorted(set(value) - set(names))
-            if extra or missing:
-                raise UserError(f"{name}: " + (f"unknown names {extra}; " if extra else "")
-                                + (f"missing {missing}; " if missing else "") + f"it has {', '.join(names)}.")
-            value = [value[n] for n in names]
+            if extra:
+                raise UserError(f"{name}: unknown names {extra}; it has {', '.join(names)}.")
+            value = self._completed(given, value, count, source)
         array = np.asarray(value, np.float32)
         if array.ndim == 0 and shape == (1,):  # SaGAN's attribute=1
             array = array.reshape(shape)
@@ -216,9 +260,31 @@ class Translator:
                             f"got {list(np.shape(value))}.")
         return array
 
+    def _completed(self, given, value, count, source):
+        """A ``{name: value}`` label as rows ``[count, size]``, the names it leaves out kept
+        from each source image as estimated (see the module docstring)."""
+        names, low, high = tuple(given["names"]), given["minimum"], given["maximum"]
+        missing = [n for n in names if n not in value]
+        if not missing:
+            return [value[n] for n in names]
+        rows = np.array([np.full(count, value.get(n, low), np.float32) for n in names]).T
+        columns = [names.index(n) for n in missing]
+        if given["kind"] == ONE_HOT and high in value.values():
+            return rows  # the target class is given; the classes left out stay off
+        estimated = self._scored["names"] if self._scored else ()
+        if given["kind"] not in (BINARY, ONE_HOT) or not set(missing) <= set(estimated):
+            raise UserError(f"{given['name']}: missing {missing}; it has {', '.join(names)} (this model has no "
+                            "estimate of them to keep from the source: give every name).")
+        scores = np.stack([source()[n] for n in missing], axis=1)
+        if given["kind"] == BINARY:
+            rows[:, columns] = np.where(scores > 0.5, high, low)
+        else:
+            rows[np.arange(count), np.take(columns, np.argmax(scores, axis=1))] = high
+        return rows
+
     @staticmethod
     def _output(values, kind, as_arrays):
-        if as_arrays:
+        if as_arrays or kind == SCORES:
             return values
         if kind == MASK:
             return Image.fromarray(np.round(np.clip(values[..., 0], 0.0, 1.0) * 255).astype(np.uint8), "L")

@@ -5,7 +5,7 @@ typed inputs (``ServingInput``) and outputs (``ServingOutput``) per endpoint.
 """
 
 from stargan_tf.export.errors import ExportError
-from stargan_tf.export.spec import (BINARY, CONTINUOUS, IMAGE, MASK, NORMAL, ONE_HOT, Condition,
+from stargan_tf.export.spec import (BINARY, CONTINUOUS, IMAGE, MASK, NORMAL, ONE_HOT, SCORES, Condition,
                                     ServingBundle, ServingEndpoint, ServingInput, ServingOutput)
 
 
@@ -16,5 +16,5 @@ def export_bundle(*args, **kwargs):
     return export(*args, **kwargs)
 
 
-__all__ = ["BINARY", "CONTINUOUS", "IMAGE", "MASK", "NORMAL", "ONE_HOT", "Condition", "ExportError",
+__all__ = ["BINARY", "CONTINUOUS", "IMAGE", "MASK", "NORMAL", "ONE_HOT", "SCORES", "Condition", "ExportError",
            "ServingBundle", "ServingEndpoint", "ServingInput", "ServingOutput", "export_bundle"]

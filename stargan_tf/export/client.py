@@ -29,6 +29,8 @@ there are several outputs); columnar ``{"inputs": {input: batch}}`` -> ``{"outpu
 (``{output: batch}`` when there are several); a single output is returned without its name;
 ``{"b64": ...}`` decodes to bytes for string inputs and string outputs whose name ends in
 ``_bytes`` come back as ``{"b64": ...}``; errors come back as ``{"error": "..."}``.
+``decode_response`` reads images and masks back from a response, ``decode_scores`` the scores of
+an estimator endpoint (StarGAN's ``attributes``).
 
 No TensorFlow import here: the client runs anywhere numpy and Pillow do.
 """
@@ -45,6 +47,7 @@ from stargan_tf.export import images as images_lib
 from stargan_tf.export import preprocess
 
 DEFAULT_OUTPUTS = ("translated_bytes", "translated")
+DEFAULT_SCORES = "scores"  # StarGAN's ``attributes`` endpoint
 
 
 # ---- building requests ---------------------------------------------------------------------
@@ -115,6 +118,27 @@ def request_from_files(paths, signature_name, conditions=None, fmt="instances", 
 
 
 # ---- decoding responses --------------------------------------------------------------------
+def _examples(response, output_name, defaults):
+    """One output's value per example from a REST response (row or columnar, one output
+    without its name or several, ``output_name`` or the first of ``defaults`` present)."""
+    if "error" in response:
+        raise RuntimeError(f"TF Serving error: {response['error']}")
+
+    def pick(value):
+        if not (isinstance(value, dict) and "b64" not in value):
+            return value  # a single output comes without its name
+        name = output_name or next((n for n in defaults if n in value), None)
+        if name not in value:
+            raise ValueError(f"response has outputs {sorted(value)}; pick one with output_name")
+        return value[name]
+
+    if "predictions" in response:
+        return [pick(p) for p in response["predictions"]]
+    if "outputs" in response:
+        return pick(response["outputs"])
+    raise ValueError("response has neither 'predictions' nor 'outputs'")
+
+
 def decode_response(response, output_name=None):
     """REST response -> list of uint8 images of one output, one per example.
 
@@ -123,30 +147,24 @@ def decode_response(response, output_name=None):
     ``{"b64": ...}`` or float arrays. IMAGE outputs come back as [H, W, 3]; MASK outputs as
     [H, W, 1] (round(mask * 255), as the grayscale PNG of the ``*_bytes`` signature holds it).
     """
-    if "error" in response:
-        raise RuntimeError(f"TF Serving error: {response['error']}")
-
-    def pick(value):
-        if not (isinstance(value, dict) and "b64" not in value):
-            return value  # a single output comes without its name
-        name = output_name or next((n for n in DEFAULT_OUTPUTS if n in value), None)
-        if name not in value:
-            raise ValueError(f"response has outputs {sorted(value)}; pick one with output_name")
-        return value[name]
-
-    if "predictions" in response:
-        examples = [pick(p) for p in response["predictions"]]
-    elif "outputs" in response:
-        examples = pick(response["outputs"])
-    else:
-        raise ValueError("response has neither 'predictions' nor 'outputs'")
     result = []
-    for example in examples:
+    for example in _examples(response, output_name, DEFAULT_OUTPUTS):
         if isinstance(example, dict):
             result.append(images_lib.decode_output(base64.b64decode(example["b64"])))
         else:
             result.append(images_lib.output_pixels(example))
     return result
+
+
+def decode_scores(response, names=None, output_name=DEFAULT_SCORES):
+    """REST response -> one SCORES output (same name in the float and ``*_bytes`` signatures):
+    float32 [N, n], or with ``names`` (the output's entry names in the metadata) a
+    ``{name: score}`` dict per example."""
+    scores = np.asarray(_examples(response, output_name, ()), np.float32)
+    if scores.ndim != 2 or (names is not None and scores.shape[1] != len(names)):
+        raise ValueError(f"output {output_name!r} is not scores [batch, {len(names) if names else 'n'}]: "
+                         f"shape {list(scores.shape)}")
+    return scores if names is None else [dict(zip(names, map(float, row))) for row in scores]
 
 
 # ---- TF Serving emulation ------------------------------------------------------------------

@@ -7,16 +7,20 @@ Per endpoint ``E`` (the first one also as ``serving_default`` / ``translate_byte
   ``ServingOutput``, named as declared.
 * ``E_bytes``: the first IMAGE input becomes ``images_bytes`` (the name every client of the
   one-image systems already sends), every other IMAGE input ``x`` becomes ``x_bytes``;
-  vector inputs keep their names. Each output ``o`` becomes ``o_bytes`` (PNG strings).
+  vector inputs keep their names. Each image or mask output ``o`` becomes ``o_bytes`` (PNG
+  strings); SCORES outputs stay float32 under their own name (``bytes_output_name``).
 
 The REST client (``client.py``) and the TFLite runner use these names too, so they live here,
 in a module that imports neither TensorFlow nor anything that does.
 """
 
 import json
+import os
 
 from stargan_tf.export import spec as spec_lib
 
+# Where a version folder holds the ``describe`` document; .tflite files are in ``<version>/tflite/``.
+METADATA_ASSET = os.path.join("assets.extra", "metadata.json")
 DEFAULT_SIGNATURE = "serving_default"
 DEFAULT_BYTES_SIGNATURE = "translate_bytes"
 METADATA_SIGNATURE = "metadata"
@@ -47,6 +51,13 @@ def bytes_input_names(endpoint):
         else:
             names[spec.name] = FIRST_IMAGE_BYTES if spec.name == first else bytes_name(spec.name)
     return names
+
+
+def bytes_output_name(output):
+    """An output's name in the ``*_bytes`` signature: ``<name>_bytes`` for the PNG-encoded
+    image kinds; SCORES keep their name, as they stay floats (TF Serving's REST API would
+    otherwise expect base64 strings of a tensor named ``*_bytes``)."""
+    return output.name if output.kind == spec_lib.SCORES else bytes_name(output.name)
 
 
 def signature_names(bundle):
@@ -92,6 +103,23 @@ def _validate_input(spec, where):
         raise ValueError(f"{what}: {len(spec.names)} entry names for shape {shape}")
 
 
+def _validate_output(output, where):
+    what = f"{where} output {output.name!r}"
+    if output.kind not in spec_lib.OUTPUT_KINDS:
+        raise ValueError(f"{what}: kind {output.kind!r} is not an output kind; choose from {spec_lib.OUTPUT_KINDS}")
+    if output.kind != spec_lib.SCORES:
+        if output.names:
+            raise ValueError(f"{what}: only scores outputs have entry names")
+        return
+    names = list(output.names)
+    if not names or not all(isinstance(n, str) and n for n in names):
+        raise ValueError(f"{what}: scores need entry names (non-empty strings), one per score, got {output.names!r}")
+    # Clients read scores as {entry name: score}, so a repeated name would hide a score.
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"{what}: entry names repeat: {repeated}")
+
+
 def _validate_endpoint(endpoint):
     where = f"endpoint {endpoint.name!r}"
     _unique_identifiers([i.name for i in endpoint.inputs] + [o.name for o in endpoint.outputs],
@@ -103,10 +131,9 @@ def _validate_endpoint(endpoint):
     if not endpoint.outputs:
         raise ValueError(f"{where} has no outputs")
     _unique_identifiers(list(bytes_input_names(endpoint).values()), f"{where} bytes-signature input")
+    _unique_identifiers([bytes_output_name(o) for o in endpoint.outputs], f"{where} bytes-signature output")
     for output in endpoint.outputs:
-        if output.kind not in spec_lib.OUTPUT_KINDS:
-            raise ValueError(f"{where} output {output.name!r}: kind {output.kind!r} is not an output "
-                             f"kind; choose from {spec_lib.OUTPUT_KINDS}")
+        _validate_output(output, where)
     if not (endpoint.tflite is True or endpoint.tflite is False
             or (isinstance(endpoint.tflite, str) and endpoint.tflite.strip())):
         raise ValueError(f"{where}: tflite must be True, False or a non-empty reason, got {endpoint.tflite!r}")
@@ -165,8 +192,8 @@ def describe(bundle, max_image_pixels):
                 "signatures": sorted(n for n, (e, _) in names.items() if e is endpoint),
                 "description": endpoint.description,
                 "inputs": [_describe_input(i, bytes_input_names(endpoint)[i.name]) for i in endpoint.inputs],
-                "outputs": [{"name": o.name, "kind": o.kind, "description": o.description,
-                             "bytes_name": bytes_name(o.name)} for o in endpoint.outputs],
+                "outputs": [{"name": o.name, "kind": o.kind, "names": list(o.names), "description": o.description,
+                             "bytes_name": bytes_output_name(o)} for o in endpoint.outputs],
                 "tflite": {"skipped": endpoint.tflite_skipped},
             }
             for endpoint in bundle.endpoints

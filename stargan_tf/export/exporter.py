@@ -122,7 +122,7 @@ def _verify(bundle, staging, sample_images, bounds, tflite_paths, report):
                 report["failures"][f"saved_model:{name}:{output}"] = (
                     f"max abs error vs eager translate {result['max_abs_error_vs_keras']:.3g} "
                     f"(tolerance {check['tolerance']:g}), bytes vs float signature "
-                    f"{result['bytes_vs_float_max_levels']} levels (tolerance {check['bytes_tolerance_levels']})")
+                    f"{report_lib.bytes_difference(result, check)}")
     endpoints = {e.name: e for e in bundle.endpoints}
     for entry in report["tflite"]:
         name = entry["endpoint"]

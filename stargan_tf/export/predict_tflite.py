@@ -1,4 +1,4 @@
-"""Run an exported .tflite on image files and write every output as a PNG.
+"""Run an exported .tflite on image files and write every output as a PNG (scores as JSON).
 
     python -m stargan_tf.export.predict_tflite --tflite=export/stargan/1/tflite/translate_float16.tflite \\
         --images=a.jpg,b.png --target=1,0,1 --output_dir=out
@@ -6,6 +6,8 @@
         --images=a.jpg --image reference=style.jpg --output_dir=out
     python -m stargan_tf.export.predict_tflite --tflite=export/drit/1/tflite/sample_float32.tflite \\
         --images=a.jpg --random_inputs=attribute --seed=3 --output_dir=out
+    python -m stargan_tf.export.predict_tflite --tflite=export/stargan/1/tflite/attributes_float32.tflite \\
+        --images=a.jpg --output_dir=out
 
 The file's signature says what is needed, but not the inputs' kinds (a .tflite carries
 names and shapes only): inputs shaped [1, H, W, 3] are images, all others vectors of their
@@ -14,10 +16,13 @@ name), ``--image NAME=files`` the others; ``--condition NAME=...`` / ``--target`
 vectors; ``--random_inputs=NAME,...`` draws the named vectors from a standard normal (for
 NORMAL-kind codes), one draw per image, seeded by ``--seed``. A missing input is an error
 listing what the file needs. Outputs shaped [1, H, W, 1] are masks in [0, 1] and are written
-as 8-bit grayscale PNGs of round(mask * 255); [1, H, W, 3] outputs are images in [-1, 1].
-Output files: ``<stem>_<signature>.png`` for ``translated``, ``<stem>_<signature>_<output>.png``
-for the others, ``<stem>`` being the ``--images`` file's stem, or its name where two files share
-a stem (``preprocess.output_stems``).
+as 8-bit grayscale PNGs of round(mask * 255); [1, H, W, 3] outputs are images in [-1, 1];
+[1, n] outputs are scores (StarGAN's ``attributes``), written as a JSON object
+``{entry name: score}``, the names read from the export's metadata (``<version>/assets.extra/
+metadata.json``, where the exporter puts it beside ``tflite/``), or ``"0"``, ``"1"``, ... for a
+file that was moved without it. Output files: ``<stem>_<signature>.png`` for ``translated``,
+``<stem>_<signature>_<output>.png`` (``.json`` for scores) for the others, ``<stem>`` being the
+``--images`` file's stem, or its name where two files share a stem (``preprocess.output_stems``).
 
 Images are preprocessed as test mode and the ``*_bytes`` serving signatures do
 (``preprocess.py``: EXIF orientation, alpha on white, centre crop to the model's aspect ratio,
@@ -26,6 +31,7 @@ default ``max_image_pixels``) are refused. Uses ``ai_edge_litert`` only; no Tens
 """
 
 import argparse
+import json
 import os
 import sys
 
@@ -90,9 +96,27 @@ class TFLiteSignature:
         return {k: v[0] for k, v in self.runner(**batch).items()}
 
 
-def _file_name(stem, signature, output):
+def _file_name(stem, signature, output, extension=".png"):
     suffix = "" if output == MAIN_OUTPUT else f"_{output}"
-    return f"{stem}_{signature}{suffix}.png"
+    return f"{stem}_{signature}{suffix}{extension}"
+
+
+def export_metadata(tflite):
+    """The export's metadata document of a .tflite in ``<version>/tflite/``, or None when the
+    file is not where the exporter put it."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(tflite))), contract.METADATA_ASSET)
+    if not os.path.isfile(path):
+        return None
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def score_names(metadata, signature, output, count):
+    """The entry names of a scores output, from the export's metadata where it names them."""
+    endpoints = {e["name"]: e for e in (metadata or {}).get("endpoints", [])}
+    outputs = {o["name"]: o for o in endpoints.get(signature, {}).get("outputs", [])}
+    names = outputs.get(output, {}).get("names") or []
+    return list(names) if len(names) == count else [str(i) for i in range(count)]
 
 
 def _vector(model, name, values):
@@ -142,7 +166,7 @@ def _feeds(model, paths, images, conditions, random_inputs, seed, max_pixels):
 
 def translate_files(tflite, paths, conditions, output_dir, signature=None, num_threads=None,
                     images=None, random_inputs=(), seed=0, max_pixels=contract.DEFAULT_MAX_IMAGE_PIXELS):
-    """Run the signature on each image file; returns the written PNG paths.
+    """Run the signature on each image file; returns the written paths (PNGs; JSON for scores).
 
     Args:
         paths: files for the first image input (``image``).
@@ -153,21 +177,29 @@ def translate_files(tflite, paths, conditions, output_dir, signature=None, num_t
     """
     model = TFLiteSignature(tflite, signature, num_threads)
     examples = _feeds(model, paths, dict(images or {}), conditions, list(random_inputs), seed, max_pixels)
+    metadata = export_metadata(tflite)
     os.makedirs(output_dir, exist_ok=True)
     written = []
     for stem, feeds in zip(preprocess.output_stems(paths), examples):
         results = model(feeds)
         for name in model.outputs:
-            out = os.path.join(output_dir, _file_name(stem, model.signature, name))
-            with open(out, "wb") as f:
-                f.write(images_lib.encode_png(images_lib.output_pixels(results[name])))
+            values = results[name]
+            if values.ndim == 1:  # scores [n]; images and masks are [H, W, C]
+                out = os.path.join(output_dir, _file_name(stem, model.signature, name, ".json"))
+                names = score_names(metadata, model.signature, name, len(values))
+                with open(out, "w") as f:
+                    json.dump(dict(zip(names, map(float, values))), f, indent=2)
+            else:
+                out = os.path.join(output_dir, _file_name(stem, model.signature, name))
+                with open(out, "wb") as f:
+                    f.write(images_lib.encode_png(images_lib.output_pixels(values)))
             written.append(out)
     return written
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m stargan_tf.export.predict_tflite",
-                                     description="Translate image files with a .tflite generator.")
+                                     description="Run an exported .tflite on image files.")
     parser.add_argument("--tflite", required=True, help="the .tflite file")
     parser.add_argument("--images", required=True, help="comma-separated image files (the `image` input)")
     parser.add_argument("--image", action="append", default=[],

@@ -34,6 +34,16 @@ def _number(value, spec):
     return f"{value:.1f}" if spec == "psnr" else f"{value:.2e}"
 
 
+def bytes_difference(result, check=None):
+    """A SavedModel output check's bytes-vs-float difference (8-bit levels for the PNG outputs,
+    max abs for SCORES: ``verify.check_saved_model``), with its tolerance from ``check``."""
+    if "bytes_vs_float_max_abs" in result:
+        text, bound = f"{result['bytes_vs_float_max_abs']:.2e} abs", check and f"{check['tolerance']:g}"
+    else:
+        text, bound = f"{result['bytes_vs_float_max_levels']} lvl", check and check["bytes_tolerance_levels"]
+    return f"{text} (tolerance {bound})" if check else text
+
+
 def _result(passed):
     return "ok" if passed else "FAIL"
 
@@ -47,7 +57,7 @@ def table(report):
         for output, result in check["outputs"].items():
             rows.append((f"saved_model:{name} vs eager", output, size,
                          _number(result["max_abs_error_vs_keras"], "err"), "-",
-                         _result(result["passed"]) + f" (bytes sig {result['bytes_vs_float_max_levels']} lvl)"))
+                         _result(result["passed"]) + f" (bytes sig {bytes_difference(result)})"))
     for entry in report["tflite"]:
         for output in entry["signature"]["outputs"]:
             result = entry.get("outputs", {}).get(output)

@@ -34,7 +34,6 @@ from stargan_tf.export import signatures as signatures_lib
 from stargan_tf.export.errors import ExportError
 
 CONFIG_NAME = "models.config"
-METADATA_ASSET = os.path.join("assets.extra", "metadata.json")
 
 
 def versions(model_dir):
@@ -141,7 +140,7 @@ def write_saved_model(bundle, path, max_image_pixels):
         raise ExportError(
             f"tf.saved_model.save failed ({error}); if a variable is reported untracked, add "
             "the Keras model that owns it to ServingBundle.trackables") from error
-    asset = os.path.join(path, METADATA_ASSET)
+    asset = os.path.join(path, contract.METADATA_ASSET)
     os.makedirs(os.path.dirname(asset), exist_ok=True)
     with open(asset, "w") as f:
         json.dump(contract.describe(bundle, max_image_pixels), f, indent=2, sort_keys=True)

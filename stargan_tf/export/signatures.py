@@ -1,14 +1,16 @@
 """The serving functions the exporter builds from a ``ServingBundle`` (names: ``contract.py``).
 
 * ``<endpoint>``: one float32 input per ``ServingInput`` -> {output name: float32 tensor}
-  (IMAGE outputs [batch, H, W, 3] in [-1, 1], MASK outputs [batch, H, W, 1] in [0, 1]).
+  (IMAGE outputs [batch, H, W, 3] in [-1, 1], MASK outputs [batch, H, W, 1] in [0, 1], SCORES
+  outputs [batch, len(names)] in [0, 1]).
 * ``<endpoint>_bytes``: IMAGE inputs as string [batch] (encoded JPEG/PNG/GIF/BMP, any size and
   mode, at most ``max_image_pixels`` each), preprocessed in the graph as
   ``preprocess_graph.preprocess_image`` (= ``preprocess.py``: alpha on white, centre crop to
   the model's aspect ratio, antialiased bilinear resize; no EXIF), vectors as in the float
   signature -> {``<output>_bytes``: PNG strings [batch]} (RGB for IMAGE outputs, 8-bit
-  grayscale of round(mask * 255) for MASK). TF Serving's REST API returns tensors named
-  ``*_bytes`` as ``{"b64": ...}``.
+  grayscale of round(mask * 255) for MASK), and SCORES outputs as in the float signature,
+  under their own name. TF Serving's REST API returns tensors named ``*_bytes`` as
+  ``{"b64": ...}``.
 * ``metadata`` (no inputs): what a client needs to build a request.
 
 The serving signatures declare every input with unknown rank although only [-1, H, W, 3],
@@ -35,6 +37,13 @@ from stargan_tf.export.errors import ExportError
 _CHANNELS = {spec_lib.IMAGE: 3, spec_lib.MASK: 1}
 
 
+def _expected_shape(output, height, width):
+    """The declared output's shape with a dynamic batch: [None, H, W, C] or [None, n]."""
+    if output.kind == spec_lib.SCORES:
+        return [None, len(output.names)]
+    return [None, height, width, _CHANNELS[output.kind]]
+
+
 def outputs_of(endpoint, result, image_size):
     """``translate``'s result -> {output name: float32 tensor}, checked against the declared
     outputs (names, and static shapes where known) so a mismatch fails at export time."""
@@ -51,10 +60,10 @@ def outputs_of(endpoint, result, image_size):
     outputs = {}
     for output in endpoint.outputs:
         tensor = tf.cast(result[output.name], tf.float32)
-        expected = [None, height, width, _CHANNELS[output.kind]]
+        expected = _expected_shape(output, height, width)
         if not tensor.shape.is_compatible_with(expected):
             raise ExportError(f"endpoint {endpoint.name!r} output {output.name!r} ({output.kind}) has shape "
-                              f"{tensor.shape}, expected [batch, {height}, {width}, {expected[-1]}]")
+                              f"{tensor.shape}, expected [batch, {', '.join(map(str, expected[1:]))}]")
         outputs[output.name] = tensor
     return outputs
 
@@ -88,7 +97,10 @@ def float_function(endpoint, image_size):
 
 def encode_output(values, kind):
     """IMAGE float32 [batch, H, W, 3] in [-1, 1] -> RGB PNGs; MASK [batch, H, W, 1] in
-    [0, 1] -> 8-bit grayscale PNGs of round(mask * 255). Rounded as ``images.output_pixels``."""
+    [0, 1] -> 8-bit grayscale PNGs of round(mask * 255), rounded as ``images.output_pixels``;
+    SCORES unchanged (a handful of floats gain nothing from an image encoding)."""
+    if kind == spec_lib.SCORES:
+        return values
     levels = (values + 1.0) * 127.5 if kind == spec_lib.IMAGE else values * 255.0
     pixels = tf.cast(tf.round(tf.clip_by_value(levels, 0.0, 255.0)), tf.uint8)
     return tf.map_fn(tf.io.encode_png, pixels, fn_output_signature=tf.TensorSpec([], tf.string))
@@ -104,7 +116,7 @@ def bytes_function(endpoint, image_size, max_image_pixels):
         for spec in endpoint.image_inputs:
             feeds[spec.name] = checks_lib.decoded_images(names[spec.name], feeds[spec.name], image_size)
         outputs = outputs_of(endpoint, endpoint.translate(**feeds), image_size)
-        return {contract.bytes_name(o.name): encode_output(outputs[o.name], o.kind) for o in endpoint.outputs}
+        return {contract.bytes_output_name(o): encode_output(outputs[o.name], o.kind) for o in endpoint.outputs}
 
     return tf.function(serve, input_signature=specs, autograph=False)
 
@@ -137,6 +149,7 @@ def metadata_function(bundle, max_image_pixels):
             "output_endpoints": strings(e for e, _ in outputs),
             "output_names": strings(o["name"] for _, o in outputs),
             "output_kinds": strings(o["kind"] for _, o in outputs),
+            "output_entry_names": strings(json.dumps(o["names"]) for _, o in outputs),  # SCORES' entries
             # Entry names and per-example shapes as a JSON list per row.
             "condition_endpoints": strings(e for e, _ in conditions),
             "condition_names": strings(c["name"] for _, c in conditions),

@@ -2,8 +2,8 @@
 
 The exporter (``stargan_tf.export``) knows nothing of any particular system: each system
 declares its translation directions as ``ServingEndpoint`` objects, each with typed inputs
-(``ServingInput``: images and vectors) and named outputs (``ServingOutput``: images and
-masks), and the exporter turns them into TF Serving signatures and TFLite files. The kinds
+(``ServingInput``: images and vectors) and named outputs (``ServingOutput``: images, masks
+and scores), and the exporter turns them into TF Serving signatures and TFLite files. The kinds
 say how values are checked in the serving graph, encoded in the ``*_bytes`` signatures and
 drawn when the exporter verifies its files. No TensorFlow here: systems import this module.
 """
@@ -11,9 +11,10 @@ drawn when the exporter verifies its files. No TensorFlow here: systems import t
 import dataclasses
 from typing import Callable, Mapping, Sequence
 
-# Image kinds. Inputs: IMAGE only. Outputs: IMAGE or MASK.
+# Image kinds. Inputs: IMAGE only. Outputs: IMAGE, MASK or SCORES.
 IMAGE = "image"  # float32 [batch, H, W, 3] in [-1, 1] (the bundle's image_size)
 MASK = "mask"    # float32 [batch, H, W, 1] in [0, 1] (attention maps, inpainting masks)
+SCORES = "scores"  # float32 [batch, n] in [0, 1], one per named entry (a classifier's estimate)
 
 # Vector kinds: how the values of a vector input are meant to be chosen.
 BINARY = "binary"          # each entry minimum or maximum (multi-label attributes, e.g. CelebA)
@@ -23,12 +24,15 @@ NORMAL = "normal"          # any finite value, drawn from N(0, 1) (latent / attr
 
 VECTOR_KINDS = (BINARY, ONE_HOT, CONTINUOUS, NORMAL)
 INPUT_KINDS = (IMAGE,) + VECTOR_KINDS
-OUTPUT_KINDS = (IMAGE, MASK)
+OUTPUT_KINDS = (IMAGE, MASK, SCORES)
 # Kinds whose per-example shape may have more than one axis (e.g. N candidate codes (N, z)):
 # BINARY and ONE_HOT are label rows, with entry names.
 MULTI_AXIS_KINDS = (CONTINUOUS, NORMAL)
 # Kinds whose values are range-checked against minimum / maximum.
 BOUNDED_KINDS = (BINARY, ONE_HOT, CONTINUOUS)
+# The endpoint that estimates an image's labels: one SCORES output named as a label input's
+# entries. Clients (``Translator``) fill the entries a target leaves out from it.
+ATTRIBUTES = "attributes"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,20 +77,25 @@ class ServingOutput:
     Attributes:
         name: the signature output name (``translated``, ``mask``, ``heatmap``); the
             ``*_bytes`` signatures name it ``<name>_bytes``.
-        kind: ``IMAGE`` (float32 [batch, H, W, 3] in [-1, 1], RGB PNG in ``*_bytes``) or
+        kind: ``IMAGE`` (float32 [batch, H, W, 3] in [-1, 1], RGB PNG in ``*_bytes``),
             ``MASK`` (float32 [batch, H, W, 1] in [0, 1], 8-bit grayscale PNG of
-            round(mask * 255) in ``*_bytes``).
+            round(mask * 255) in ``*_bytes``) or ``SCORES`` (float32 [batch, len(names)] in
+            [0, 1], e.g. sigmoid or softmax of classification logits; the same floats, under
+            the same name, in ``*_bytes``).
+        names: the entry names of a SCORES output (required there, empty for the image kinds).
         description: one line for the README / metadata.
     """
 
     name: str
     kind: str = IMAGE
     description: str = ""
+    names: Sequence[str] = ()
 
 
 @dataclasses.dataclass(frozen=True)
 class ServingEndpoint:
-    """One serving function of a generator (a translation direction, a sampler, ...).
+    """One serving function of a generator (a translation direction, a sampler, ...), or of a
+    classifier that estimates an image's labels (SCORES outputs; StarGAN's ``attributes``).
 
     Attributes:
         name: signature name (``translate`` for single-direction systems, ``a2b``/``b2a``

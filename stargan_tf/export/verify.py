@@ -6,7 +6,9 @@ Tolerances: ``DEFAULT_TOLERANCES``, overridden by the exporter's ``tolerances`` 
 by the endpoint's own ``tolerances``. They are stated for IMAGE outputs (tanh images in
 [-1, 1], so 2.0 is peak-to-peak); MASK outputs ([0, 1]) use the same numbers, with PSNR
 computed over their peak-to-peak of 1.0, so a dB bound means the same number of 8-bit levels
-of RMS error for both kinds and the max-abs bounds are twice as strict in levels for masks:
+of RMS error for both kinds and the max-abs bounds are twice as strict in levels for masks.
+SCORES outputs (probabilities in [0, 1]) use them as masks do; what matters there is a score
+crossing 0.5, which float32's 1e-3 allows only for scores already within 1e-3 of it:
 
 * ``saved_model_max_abs`` 1e-4: the reloaded graph runs the same kernels as the eager Keras
   call; only Grappler rewrites (fused ops, reordered sums) separate them, which moves
@@ -14,7 +16,8 @@ of RMS error for both kinds and the max-abs bounds are twice as strict in levels
   above that and still a fortieth of one 8-bit level (2 / 255 = 7.8e-3), so anything it
   lets through is invisible in a PNG.
 * ``bytes_max_levels`` 1: the ``*_bytes`` signature must give the same 8-bit pixels as the
-  float signature on the same (PNG-lossless) input, up to a rounding flip at .5.
+  float signature on the same (PNG-lossless) input, up to a rounding flip at .5. SCORES come
+  back as floats from both signatures: bound by ``saved_model_max_abs`` instead.
 * ``float32_max_abs`` 1e-3: TFLite/XNNPACK float32 kernels accumulate in another order
   (and fuse conv + norm arithmetic). Measured: 2e-6 on toy generators, 3.9e-5 on the
   StarGAN paper generator at 128x128 (random weights; instance norm over 6 residual blocks
@@ -48,7 +51,7 @@ from stargan_tf.export import signatures as signatures_lib
 from stargan_tf.export import spec as spec_lib
 from stargan_tf.export.predict_tflite import TFLiteSignature
 
-PEAK_TO_PEAK = {spec_lib.IMAGE: 2.0, spec_lib.MASK: 1.0}
+PEAK_TO_PEAK = {spec_lib.IMAGE: 2.0, spec_lib.MASK: 1.0, spec_lib.SCORES: 1.0}
 DEFAULT_TOLERANCES = {
     "saved_model_max_abs": 1e-4,
     "bytes_max_levels": 1,
@@ -131,9 +134,17 @@ def reference_outputs(endpoint, feeds, image_size):
     return {k: v.numpy() for k, v in signatures_lib.outputs_of(endpoint, result, image_size).items()}
 
 
-def _bytes_vs_float_levels(loaded, endpoint, feeds):
-    """{output: max 8-bit level difference} between the bytes and the float signature on
-    lossless PNGs of the 8-bit version of the images, so both see identical pixels."""
+def _bytes_check(output):
+    """(report key, tolerance name) of an output's bytes-vs-float check."""
+    if output.kind == spec_lib.SCORES:
+        return "bytes_vs_float_max_abs", "saved_model_max_abs"
+    return "bytes_vs_float_max_levels", "bytes_max_levels"
+
+
+def _bytes_vs_float(loaded, endpoint, feeds):
+    """{output: difference} between the bytes and the float signature on lossless PNGs of the
+    8-bit version of the images, so both see identical pixels: the max 8-bit level difference
+    of the PNG outputs, the max abs difference of SCORES (floats in both signatures)."""
     float_feeds, bytes_feeds = dict(feeds), dict(feeds)
     names = contract.bytes_input_names(endpoint)
     for spec in endpoint.image_inputs:
@@ -143,13 +154,16 @@ def _bytes_vs_float_levels(loaded, endpoint, feeds):
     from_float = loaded.signatures[endpoint.name](**{k: tf.constant(v) for k, v in float_feeds.items()})
     from_bytes = loaded.signatures[contract.bytes_name(endpoint.name)](
         **{names[k]: tf.constant(v) for k, v in bytes_feeds.items()})
-    levels = {}
+    differences = {}
     for output in endpoint.outputs:
-        encoded = from_bytes[contract.bytes_name(output.name)].numpy()
-        decoded = np.stack([images_lib.decode_output(b) for b in encoded]).astype(np.int32)
+        returned = from_bytes[contract.bytes_output_name(output)].numpy()
+        if output.kind == spec_lib.SCORES:
+            differences[output.name] = max_abs_error(returned, from_float[output.name].numpy())
+            continue
+        decoded = np.stack([images_lib.decode_output(b) for b in returned]).astype(np.int32)
         expected = images_lib.output_pixels(from_float[output.name].numpy()).astype(np.int32)
-        levels[output.name] = int(np.max(np.abs(decoded - expected))) if decoded.size else 0
-    return levels
+        differences[output.name] = int(np.max(np.abs(decoded - expected))) if decoded.size else 0
+    return differences
 
 
 def check_saved_model(loaded, bundle, inputs, tolerances):
@@ -164,15 +178,15 @@ def check_saved_model(loaded, bundle, inputs, tolerances):
         reference = reference_outputs(endpoint, feeds, bundle.image_size)
         served = loaded.signatures[endpoint.name](**{k: tf.constant(v) for k, v in feeds.items()})
         outputs[endpoint.name] = {k: v.numpy() for k, v in served.items()}
-        levels = _bytes_vs_float_levels(loaded, endpoint, feeds)
+        differences = _bytes_vs_float(loaded, endpoint, feeds)
         per_output = {}
         for output in endpoint.outputs:
             error = max_abs_error(outputs[endpoint.name][output.name], reference[output.name])
+            key, bound = _bytes_check(output)
             per_output[output.name] = {
                 "max_abs_error_vs_keras": error,
-                "bytes_vs_float_max_levels": levels[output.name],
-                "passed": bool(error <= bounds["saved_model_max_abs"]
-                               and levels[output.name] <= bounds["bytes_max_levels"]),
+                key: differences[output.name],
+                "passed": bool(error <= bounds["saved_model_max_abs"] and differences[output.name] <= bounds[bound]),
             }
         checks[endpoint.name] = {
             "tolerance": bounds["saved_model_max_abs"],

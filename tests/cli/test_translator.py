@@ -1,7 +1,10 @@
 """``Translator``: one call translates the same images the same way from a run directory, its
-SavedModel and its .tflite file; conditions by name; mistakes named."""
+SavedModel and its .tflite file; conditions by name, those left out estimated by the model's
+``attributes`` endpoint; mistakes named."""
 
+import json
 import os
+import shutil
 import sys
 
 import numpy as np
@@ -17,6 +20,7 @@ from stargan_tf.errors import UserError  # noqa: E402
 TINY = ["--model=stargan", "--selected_attrs=Red_Shape,Green_Shape,Blue_Shape", "--image_size=16",
         "--g_conv_dim=8", "--d_conv_dim=8", "--g_repeat_num=1", "--d_repeat_num=3", "--batch_size=4", "--n_critic=1",
         "--num_iters_decay=0"]
+NAMES = ("Red_Shape", "Green_Shape", "Blue_Shape")
 TARGET = {"Red_Shape": 0, "Green_Shape": 0, "Blue_Shape": 1}
 # The export's verification bound of float32 TFLite against the SavedModel is 1e-4 in [-1, 1]
 # units; the run's networks and the SavedModel run the same graph (float reassociation only).
@@ -24,7 +28,8 @@ SAME = 1e-4
 
 
 @pytest.fixture(scope="module")
-def forms(builtin_data, tmp_path_factory):
+def exported(builtin_data, tmp_path_factory):
+    """(run directory, its export's version folder)."""
     from stargan_tf.cli.flags import FLAGS
     from stargan_tf.cli.main import main
 
@@ -37,9 +42,20 @@ def forms(builtin_data, tmp_path_factory):
         assert main(["main.py"]) == 0
     finally:
         FLAGS.unparse_flags()
-    version = next(p for p in (run / "export").glob("*/1"))
+    return run, next(p for p in (run / "export").glob("*/1"))
+
+
+@pytest.fixture(scope="module")
+def forms(exported, builtin_data):
+    run, version = exported
     return {"run": Translator.load(run, **builtin_data), "saved_model": Translator.load(version),
             "tflite": Translator.load(version / "tflite" / "translate_float32.tflite")}
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    rng = np.random.default_rng(1)
+    return [rng.integers(0, 255, (20, 20, 3), dtype=np.uint8) for _ in range(3)]
 
 
 def test_the_three_forms_give_the_same_translation(forms, tmp_path):
@@ -58,11 +74,40 @@ def test_the_three_forms_give_the_same_translation(forms, tmp_path):
     assert forms["run"].conditions() == {"target": ("Red_Shape", "Green_Shape", "Blue_Shape")}
 
 
+def test_a_partial_target_keeps_the_left_out_labels_as_estimated(forms, photos):
+    """Every form: the names left out are the source's as the ``attributes`` endpoint estimates
+    them (score above 0.5), so the translation equals that of the full target spelt out."""
+    estimates = {name: translator.estimate(photos) for name, translator in forms.items()}
+    results = {}
+    for name, translator in forms.items():
+        assert [list(e) for e in estimates[name]] == [list(NAMES)] * len(photos)
+        for got, want in zip(estimates[name], estimates["saved_model"]):
+            np.testing.assert_allclose(list(got.values()), list(want.values()), atol=1e-3, err_msg=name)
+        full = [[1.0 if n == "Blue_Shape" else float(e[n] > 0.5) for n in NAMES] for e in estimates[name]]
+        results[name] = translator.translate(photos, target={"Blue_Shape": 1}, as_arrays=True)
+        np.testing.assert_allclose(results[name], translator.translate(photos, target=full, as_arrays=True),
+                                   atol=1e-6, err_msg=name)
+    for name, arrays in results.items():  # the same estimate, hence the same image, from every form
+        np.testing.assert_allclose(arrays, results["saved_model"], atol=SAME, err_msg=name)
+
+
+def _tflite_copy(version, folder, without_estimator=False):
+    """translate_float32.tflite and the metadata as an export lays them out, without
+    attributes_float32.tflite; ``without_estimator``: as an export without that endpoint."""
+    shutil.copytree(version / "assets.extra", folder / "assets.extra")
+    (folder / "tflite").mkdir()
+    shutil.copy(version / "tflite" / "translate_float32.tflite", folder / "tflite")
+    if without_estimator:
+        path = folder / "assets.extra" / "metadata.json"
+        document = json.loads(path.read_text())
+        document["endpoints"] = [e for e in document["endpoints"] if e["name"] != "attributes"]
+        path.write_text(json.dumps(document))
+    return Translator.load(folder / "tflite" / "translate_float32.tflite")
+
+
 def test_conditions_that_do_not_fit_are_named(forms, tmp_path):
     translator = forms["saved_model"]
     image = np.zeros((16, 16, 3), np.uint8)
-    with pytest.raises(UserError, match=r"missing \['Red_Shape'\].*it has Red_Shape, Green_Shape, Blue_Shape"):
-        translator.translate(image, target={"Green_Shape": 0, "Blue_Shape": 1})
     with pytest.raises(UserError, match=r"unknown names \['Blond_Hair'\]"):
         translator.translate(image, target={**TARGET, "Blond_Hair": 1})
     with pytest.raises(UserError, match=r"has no inputs \['attribute'\]; it takes \['target'\]"):
@@ -71,3 +116,46 @@ def test_conditions_that_do_not_fit_are_named(forms, tmp_path):
         translator.translate(image)
     with pytest.raises(UserError, match="not a run directory"):
         Translator.load(tmp_path)
+
+
+def test_an_estimate_that_cannot_be_made_is_named(exported, photos, tmp_path):
+    """A .tflite without its ``attributes`` sibling still translates full targets; a partial
+    target names the missing file. A model without the endpoint lists the missing names."""
+    _, version = exported
+    alone = _tflite_copy(version, tmp_path / "alone")
+    assert len(alone.translate(photos, target=TARGET)) == len(photos)
+    with pytest.raises(UserError, match=r"attributes_float32\.tflite is missing: translate_float32\.tflite needs it"):
+        alone.translate(photos, target={"Blue_Shape": 1})
+    older = _tflite_copy(version, tmp_path / "older", without_estimator=True)
+    with pytest.raises(UserError, match=r"missing \['Red_Shape'\].*it has Red_Shape, Green_Shape, Blue_Shape"):
+        older.translate(photos, target={"Green_Shape": 0, "Blue_Shape": 1})
+    with pytest.raises(UserError, match="no 'attributes' endpoint"):
+        older.estimate(photos)
+
+
+def test_one_hot_targets_need_an_estimate_only_without_a_class():
+    """A class given at 1 turns the others off, unestimated; otherwise the likeliest class left
+    out (by the estimator's scores) is the target."""
+    names = ["happy", "sad", "angry"]
+    label = {"name": "target", "kind": "one_hot", "shape": [3], "names": names, "minimum": 0.0, "maximum": 1.0}
+    image = {"name": "image", "kind": "image", "shape": [], "names": []}
+    endpoints = {"translate": {"inputs": [image, label], "outputs": [{"name": "translated", "kind": "image"}]}}
+    estimator = {"outputs": [{"name": "scores", "kind": "scores", "names": names}]}
+    calls = []
+
+    def call(endpoint, inputs):
+        calls.append(endpoint)
+        if endpoint == "attributes":
+            return {"scores": np.array([[0.2, 0.7, 0.1], [0.5, 0.1, 0.4]], np.float32)}
+        return {"translated": inputs["target"][:, None, None, :]}  # shows the target it was given
+
+    translator = Translator("run", endpoints, (2, 2), call, estimator)
+    images = np.zeros((2, 2, 2, 3), np.float32)
+
+    def target(**given):
+        return np.stack(translator.translate(images, target=given, as_arrays=True))[:, 0, 0]
+
+    np.testing.assert_array_equal(target(sad=1), [[0, 1, 0]] * 2)
+    assert calls == ["translate"]
+    np.testing.assert_array_equal(target(), [[0, 1, 0], [1, 0, 0]])  # the source class: identity
+    np.testing.assert_array_equal(target(sad=0), [[1, 0, 0], [1, 0, 0]])  # the likeliest other class

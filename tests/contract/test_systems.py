@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from stargan_tf.cli.config_flags import resolve
 from stargan_tf.cli.systems import build_system, load_data
-from stargan_tf.export.spec import IMAGE, MASK
+from stargan_tf.export.spec import IMAGE, MASK, SCORES
 from stargan_tf.models.base import INPUT, OUTPUT, ROLES, batch_norms_not_synchronized
 from stargan_tf.models.registry import REGISTRY
 from stargan_tf.training.loop import LoopConfig, Trainer
@@ -131,10 +131,10 @@ def test_serving_endpoints_trace_with_a_dynamic_batch(tiny):
         outputs = outputs if isinstance(outputs, dict) else {endpoint.outputs[0].name: outputs}
         assert set(outputs) == {o.name for o in endpoint.outputs}, endpoint.name
         for output in endpoint.outputs:
-            channels, low = (3, -1.0) if output.kind == IMAGE else (1, 0.0)
-            assert output.kind in (IMAGE, MASK)
+            shape, low = {IMAGE: ((height, width, 3), -1.0), MASK: ((height, width, 1), 0.0),
+                          SCORES: ((len(output.names),), 0.0)}[output.kind]
             values_out = outputs[output.name].numpy()
-            assert values_out.shape == (3, height, width, channels), (endpoint.name, output.name)
+            assert values_out.shape == (3,) + shape, (endpoint.name, output.name)
             assert values_out.dtype == np.float32
             assert values_out.min() >= low - 1e-5 and values_out.max() <= 1.0 + 1e-5
 

@@ -3,7 +3,7 @@ bytes signature, validation messages, the metadata document. No TensorFlow neede
 
 import pytest
 
-from stargan_tf.export import (BINARY, CONTINUOUS, IMAGE, MASK, NORMAL, ONE_HOT, Condition, ServingBundle,
+from stargan_tf.export import (BINARY, CONTINUOUS, IMAGE, MASK, NORMAL, ONE_HOT, SCORES, Condition, ServingBundle,
                                ServingEndpoint, ServingInput, ServingOutput, contract)
 
 
@@ -55,6 +55,12 @@ def test_bytes_names():
     (endpoint(inputs=(ServingInput("image"), ServingInput("ref"), Condition("ref_bytes", 3))),
      "bytes-signature input names repeat"),
     (endpoint(tflite=""), "tflite must be True, False or a non-empty reason"),
+    (endpoint(outputs=(ServingOutput("scores", SCORES),)), "scores need entry names"),
+    (endpoint(outputs=(ServingOutput("scores", SCORES, names=("a", "")),)), "scores need entry names"),
+    (endpoint(outputs=(ServingOutput("scores", SCORES, names=("a", "b", "a")),)), "entry names repeat: \\['a'\\]"),
+    (endpoint(outputs=(ServingOutput("translated", names=("a",)),)), "only scores outputs have entry names"),
+    (endpoint(outputs=(ServingOutput("s"), ServingOutput("s_bytes", SCORES, names=("a",)))),
+     "bytes-signature output names repeat: \\['s_bytes'\\]"),
 ])
 def test_bad_endpoints_rejected(bad, message):
     with pytest.raises(ValueError, match=message):
@@ -68,7 +74,21 @@ def test_multi_axis_codes_and_skipped_tflite_accepted():
     contract.validate_bundle(bundle_of(e))
     described = contract.describe(bundle_of(e), 100)["endpoints"][0]
     assert described["inputs"][1]["shape"] == [16, 8]
-    assert described["outputs"][1] == {"name": "heatmap", "kind": MASK, "description": "",
+    assert described["outputs"][1] == {"name": "heatmap", "kind": MASK, "names": [], "description": "",
                                        "bytes_name": "heatmap_bytes"}
     assert described["tflite"]["skipped"] == "disabled by the endpoint (no reason given)"
     assert endpoint().inputs[0].kind == IMAGE
+
+
+def test_scores_outputs_keep_their_name_and_list_their_entries():
+    """Scores stay floats in the bytes signature, so they keep their name there (a ``*_bytes``
+    name would tell TF Serving's REST API to expect base64 strings)."""
+    scores = ServingOutput("scores", SCORES, names=("Black_Hair", "is male?"))  # entries: any strings
+    e = endpoint(outputs=(scores,), name="attributes")
+    contract.validate_bundle(bundle_of(endpoint(), e))
+    assert contract.bytes_output_name(scores) == "scores"
+    assert contract.bytes_output_name(ServingOutput("mask", MASK)) == "mask_bytes"
+    described = contract.describe(bundle_of(endpoint(), e), 100)["endpoints"][1]
+    assert described["outputs"] == [{"name": "scores", "kind": SCORES, "names": ["Black_Hair", "is male?"],
+                                     "description": "", "bytes_name": "scores"}]
+    assert described["signatures"] == ["attributes", "attributes_bytes"]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from stargan_tf.export.spec import BINARY, ONE_HOT
+from stargan_tf.export.spec import BINARY, ONE_HOT, SCORES
 from stargan_tf.models.base import INPUT, OUTPUT
 from stargan_tf.models.config import ConfigError, fields
 from stargan_tf.models.stargan import SPEC
@@ -222,11 +222,33 @@ def test_test_columns_use_the_labels_d_estimates_and_target_attrs():
 )
 def test_serving_condition_describes_the_generator_label(datasets, size, kind, names):
     bundle = tiny(datasets).serving_bundle()
-    (endpoint,) = bundle.endpoints
+    endpoint, *estimator = bundle.endpoints
     image, condition = endpoint.inputs
     assert (endpoint.name, image.name, condition.name) == ("translate", "image", "target")
     assert (condition.shape, condition.kind, tuple(condition.names)) == ((size,), kind, names)
     assert [d["key"] for d in bundle.metadata["datasets"]] == [d.key for d in datasets]
+    # One dataset: D's classifier as a second endpoint; joint training: none (source dataset unknown).
+    assert [e.name for e in estimator] == (["attributes"] if len(datasets) == 1 else [])
+    assert sorted(bundle.trackables) == (["discriminator", "generator"] if estimator else ["generator"])
+    for attributes in estimator:
+        (scores,) = attributes.outputs
+        assert (scores.name, scores.kind, tuple(scores.names)) == ("scores", SCORES, names)
+
+
+@pytest.mark.parametrize("datasets", [[CELEBA], [RAFD]], ids=["celeba", "rafd"])
+def test_serving_scores_are_the_estimated_labels(datasets):
+    """Sigmoid scores above 0.5 (multi-label) or the softmax's argmax (single-label) are
+    ``estimate_labels``, the source labels test mode uses."""
+    model = tiny(datasets)
+    images = np.random.default_rng(0).uniform(-1, 1, (6, 32, 32, 3)).astype(np.float32)
+    scores = model.serving_bundle().endpoints[1].translate(image=tf.constant(images)).numpy()
+    assert scores.min() >= 0.0 and scores.max() <= 1.0
+    if datasets[0].space.single_label:
+        np.testing.assert_allclose(scores.sum(axis=1), 1.0, atol=1e-5)
+        thresholded = np.eye(scores.shape[1])[np.argmax(scores, axis=1)]
+    else:
+        thresholded = (scores > 0.5).astype(np.float32)
+    np.testing.assert_array_equal(thresholded, model.estimate_labels(images).numpy())
 
 
 def test_networks_restore_exactly_for_test_and_export(tmp_path):

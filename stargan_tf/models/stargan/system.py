@@ -6,7 +6,8 @@ import numpy as np
 import tensorflow as tf
 
 from stargan_tf import losses
-from stargan_tf.export.spec import BINARY, ONE_HOT, Condition, ServingBundle, ServingEndpoint, ServingInput
+from stargan_tf.export.spec import (ATTRIBUTES, BINARY, ONE_HOT, SCORES, Condition, ServingBundle, ServingEndpoint,
+                                    ServingInput, ServingOutput)
 from stargan_tf.models.base import INPUT, OUTPUT, Column, GANSystem
 from stargan_tf.models.config import ConfigError
 from stargan_tf.models.stargan.networks import stargan_discriminator, stargan_generator
@@ -147,29 +148,49 @@ class StarGAN(GANSystem):
         ]
 
     def serving_bundle(self):
+        """``translate`` (G), and with one dataset ``attributes``: D's auxiliary classifier's
+        scores of an image's labels, so a client can keep the labels a target leaves out as
+        they are (what test mode does with ``estimate_labels``). Joint training's bundle has
+        no ``attributes``: which dataset an image comes from is unknown, and with it which of
+        D's label groups describe it."""
+        endpoints = [ServingEndpoint("translate", lambda image, target: self.generator((image, target)),
+                                     inputs=(ServingInput("image"), self._serving_condition()),
+                                     description="translate images to the target domain")]
+        trackables = {"generator": self.generator}
         if len(self.datasets) == 1:
             space = self.datasets[0].space
-            condition = Condition("target", space.size, kind=ONE_HOT if space.single_label else BINARY,
-                                  names=tuple(space.names),
-                                  description="target domain labels in selected-attribute order")
-        else:
-            names = (tuple(n for d in self.datasets for n in d.space.names)
-                     + tuple(f"mask_{d.key}" for d in self.datasets))
-            condition = Condition("target", self.label_dim, kind=BINARY, names=names,
-                                  description="[labels of each dataset..., mask vector]; unknown labels 0")
-        endpoint = ServingEndpoint(
-            "translate", lambda image, target: self.generator((image, target)), inputs=(ServingInput("image"), condition),
-            description="translate images to the target domain")
+            scores = ServingOutput("scores", SCORES, names=tuple(space.names),
+                                   description="the probability of each label (" +
+                                   ("softmax: one class" if space.single_label else "sigmoid per attribute") + ")")
+            endpoints.append(ServingEndpoint(ATTRIBUTES, self._label_scores, outputs=(scores,),
+                                             description="estimate the images' labels (D's auxiliary classifier)"))
+            trackables["discriminator"] = self.discriminator
         size = self.config.image_size
         return ServingBundle(
             model_name=self.name,
             image_size=(size, size),
-            endpoints=(endpoint,),
-            trackables={"generator": self.generator},
+            endpoints=tuple(endpoints),
+            trackables=trackables,
             metadata={"system": "stargan",
                       "datasets": [{"key": d.key, "names": list(d.space.names), "single_label": d.space.single_label}
                                    for d in self.datasets]},
         )
+
+    def _serving_condition(self):
+        if len(self.datasets) == 1:
+            space = self.datasets[0].space
+            return Condition("target", space.size, kind=ONE_HOT if space.single_label else BINARY,
+                             names=tuple(space.names), description="target domain labels in selected-attribute order")
+        names = (tuple(n for d in self.datasets for n in d.space.names)
+                 + tuple(f"mask_{d.key}" for d in self.datasets))
+        return Condition("target", self.label_dim, kind=BINARY, names=names,
+                         description="[labels of each dataset..., mask vector]; unknown labels 0")
+
+    def _label_scores(self, image):
+        """Scores of a one-dataset model's labels: thresholded at 0.5 (multi-label) or by
+        their argmax (single-label) they are ``estimate_labels``."""
+        _, logits = self.discriminator(image)
+        return tf.nn.softmax(logits) if self.datasets[0].space.single_label else tf.sigmoid(logits)
 
     # ---- labels -------------------------------------------------------------------------
     def generator_labels(self, labels, dataset_index=0):
