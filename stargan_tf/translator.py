@@ -128,6 +128,8 @@ class Translator:
 
     @classmethod
     def _run(cls, run_dir, flags):
+        import tensorflow as tf
+
         from stargan_tf.cli.config_flags import resolve
         from stargan_tf.cli.systems import build_system, load_data
         from stargan_tf.export.contract import DEFAULT_MAX_IMAGE_PIXELS, describe
@@ -146,11 +148,13 @@ class Translator:
             checks.discard()
         restore_networks(system.networks(), run_dir)
         bundle = system.serving_bundle()
-        functions = {e.name: e.translate for e in bundle.endpoints}
+        # Compiled as the export compiles them (eager calls of a completion loop or a DRIT
+        # generator fed a NumPy code are slow or refused).
+        functions = {e.name: tf.function(e.translate, autograph=False) for e in bundle.endpoints}
         endpoints = {e["name"]: e for e in describe(bundle, DEFAULT_MAX_IMAGE_PIXELS)["endpoints"]}
 
         def call(endpoint, inputs):
-            outputs = functions[endpoint](**inputs)
+            outputs = functions[endpoint](**{k: tf.constant(v, tf.float32) for k, v in inputs.items()})
             outputs = outputs if isinstance(outputs, dict) else {endpoints[endpoint]["outputs"][0]["name"]: outputs}
             return {k: np.asarray(v) for k, v in outputs.items()}
 

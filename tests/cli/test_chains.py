@@ -16,6 +16,9 @@ from PIL import Image
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "distributed"))
 import procs  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from translator_forms import assert_forms_agree, outputs_of_every_form  # noqa: E402
+
 from stargan_tf.cli import native_log  # noqa: E402
 from stargan_tf.models.registry import REGISTRY  # noqa: E402
 
@@ -43,6 +46,10 @@ def chain(request, builtin_data, tmp_path_factory):
     run_dir = work / "run"
     argv = procs.tiny_argv(system, builtin_data, **CHAIN) + [f"--run_dir={run_dir}"]
     steps = {"train": procs.run_main(*argv, cwd=work)}
+    if steps["train"].returncode == 0:  # its export, through the Translator (this process)
+        version = printed_path(steps["train"].stdout, "saved_model")
+        steps["forms"] = outputs_of_every_form(run_dir, version, sorted(odd_images(work / "mine").iterdir()),
+                                               **builtin_data)
     # Exporting after the resume is checked on the default family only: an export costs a
     # family's chain about a third of its time, and the other families' exports are checked
     # after their first training.
@@ -81,6 +88,16 @@ def test_train_writes_checkpoint_logs_samples_export_and_prints_them(chain):
     # Nothing alarming on a machine without a GPU: TensorFlow's native chatter is filtered.
     noise = native_log.noise_pattern(native_log.has_nvidia_driver())
     assert not [line for line in train.stderr.splitlines() if noise.search(line)], train.stderr[-2000:]
+
+
+def test_the_translator_gives_the_same_outputs_from_the_run_its_saved_model_and_its_tflite(chain):
+    """Every endpoint, every output by name (heatmaps, masks, scores), the system's kind of
+    conditions: the three forms agree within the export's verification bounds."""
+    system, work, steps = chain
+    assert steps["train"].returncode == 0, steps["train"].stderr[-3000:]
+    results = steps["forms"]
+    assert any("tflite" in forms for forms in results.values()), results.keys()
+    assert_forms_agree(results)
 
 
 def test_running_again_resumes_and_exports_the_next_version_unless_told_not_to(chain):

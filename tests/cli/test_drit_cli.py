@@ -1,5 +1,6 @@
 """DRIT through main.py, in this process: test mode's random and reference-guided outputs
-(named, repeatable), its refusals (odd batch, another --nz or --concat than the run's, an
+(named, repeatable), the same through the Translator from the run, its SavedModel and its
+.tflite files, its refusals (odd batch, another --nz or --concat than the run's, an
 empty --reference_dir) with exit code 2 and the run directory untouched, and the official
 totals in --mode=summary."""
 
@@ -12,6 +13,7 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from in_process import snapshot, two_iteration_run  # noqa: E402
+from translator_forms import assert_forms_agree, outputs_of_every_form  # noqa: E402
 
 TINY_DRIT = ["--model=drit", "--shapes_pair=gray2color", "--image_size=32", "--load_size=36", "--ch=4",
              "--content_dis_layers=0", "--dis_scale=2", "--batch_size=4", "--d_iter=2"]
@@ -45,6 +47,19 @@ def test_test_mode_writes_random_and_reference_outputs_the_same_each_time(cli, d
                 for kind in ("random1", "random2", "from_p0", "from_p1")} | {"grid-001.png"}
     assert set(outputs[0]) == expected
     assert outputs[0] == outputs[1]
+
+
+def test_the_translator_gives_the_same_outputs_from_the_run_its_saved_model_and_its_tflite(cli, drit_run,
+                                                                                             builtin_data, tmp_path):
+    """Random attribute codes (drawn from the call's seed) and reference images, both
+    directions: the three forms agree within the export's verification bounds."""
+    code, _, err = cli(*TINY_DRIT, "--mode=export", f"--run_dir={drit_run}", "--tflite_quantization=float32")
+    assert code == 0, err
+    version = next((drit_run / "export").glob("*/1"))
+    results = outputs_of_every_form(drit_run, version, sorted(photos(tmp_path / "mine", 2, 2).iterdir()),
+                                    **builtin_data)
+    assert {"a2b", "b2a"} <= set(results) and all("tflite" in forms for forms in results.values())
+    assert_forms_agree(results)
 
 
 def test_refusals_exit_2_and_leave_the_run_as_it_was(cli, drit_run, tmp_path):
