@@ -226,7 +226,7 @@ class Translator:
         if isinstance(image, (str, os.PathLike)):
             return preprocess.load_image(os.fspath(image), self.image_size)
         if isinstance(image, Image.Image):
-            return preprocess.from_rgba(np.asarray(image.convert("RGBA")), self.image_size)
+            return preprocess.from_rgba(preprocess.rgba_of(image), self.image_size)  # upright as files are
         array = np.asarray(image)
         if array.dtype == np.uint8:
             return self._image(Image.fromarray(array))

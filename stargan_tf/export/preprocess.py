@@ -82,8 +82,8 @@ def _opened(source, max_pixels):
         yield image
 
 
-def _rgba(image):
-    """A loaded PIL image -> uint8 [h, w, 4], upright (EXIF), 16-bit samples >> 8."""
+def rgba_of(image):
+    """A PIL image -> uint8 [h, w, 4], upright (EXIF), 16-bit samples >> 8 (step 1 after decoding)."""
     image_format = image.format
     image = ImageOps.exif_transpose(image)
     if image.mode in _SIXTEEN_BIT_MODES:
@@ -100,7 +100,7 @@ def _rgba(image):
 def read_rgba(source, max_pixels=None):
     """An image file (a path, or ``(name, bytes)``) -> uint8 RGBA [h, w, 4] (step 1)."""
     with _opened(source, max_pixels) as image:
-        return _rgba(image)
+        return rgba_of(image)
 
 
 def composite_on_white(rgba):
@@ -151,7 +151,7 @@ def serving_bytes(path, max_pixels=None):
         if _graph_reads_as_is(image):
             with open(path, "rb") as handle:
                 return handle.read()
-        rgba = _rgba(image)
+        rgba = rgba_of(image)
     return images.encode_png(rgba if np.any(rgba[..., 3] < 255) else rgba[..., :3])
 
 

@@ -74,6 +74,20 @@ def test_the_three_forms_give_the_same_translation(forms, tmp_path):
     assert forms["run"].conditions() == {"target": ("Red_Shape", "Green_Shape", "Blue_Shape")}
 
 
+def test_a_pil_image_is_turned_upright_as_its_file_is(forms, tmp_path):
+    """EXIF orientation 6 (stored rotated): the opened PIL image reads as the path does."""
+    rng = np.random.default_rng(2)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    photo = tmp_path / "rotated.jpg"
+    Image.fromarray(rng.integers(0, 255, (24, 40, 3), dtype=np.uint8)).save(photo, exif=exif)
+    from_path, from_pil = forms["saved_model"].translate([photo, Image.open(photo)], target=TARGET, as_arrays=True)
+    np.testing.assert_array_equal(from_path, from_pil)
+    stored_pixels = Image.fromarray(np.asarray(Image.open(photo)))  # the same pixels, no EXIF
+    upright_ignored = forms["saved_model"].translate(stored_pixels, target=TARGET, as_arrays=True)
+    assert np.max(np.abs(upright_ignored[0] - from_path)) > 1e-3  # the orientation matters here
+
+
 def test_a_partial_target_keeps_the_left_out_labels_as_estimated(forms, photos):
     """Every form: the names left out are the source's as the ``attributes`` endpoint estimates
     them (score above 0.5), so the translation equals that of the full target spelt out."""
