@@ -104,7 +104,10 @@ _PROBABILITIES = weakref.WeakKeyDictionary()  # model -> its compiled sigmoid(lo
 def predict(model, images, batch_size=64):
     """Probabilities ``[N, L]`` of ``images`` (numpy ``[N, S, S, 3]`` in [-1, 1])."""
     if model not in _PROBABILITIES:
-        _PROBABILITIES[model] = tf.function(lambda batch: tf.sigmoid(model(batch, training=False)),
+        # The function holds the model weakly: a strong reference from the cache's value would
+        # keep its key, the model, alive for good.
+        held = weakref.ref(model)
+        _PROBABILITIES[model] = tf.function(lambda batch: tf.sigmoid(held()(batch, training=False)),
                                             reduce_retracing=True)
     call = _PROBABILITIES[model]
     parts = [call(tf.constant(images[start:start + batch_size], tf.float32)).numpy()

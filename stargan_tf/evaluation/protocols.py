@@ -26,6 +26,7 @@ import tensorflow as tf
 
 from stargan_tf.evaluation.errors import EvaluationError
 from stargan_tf.export.spec import NORMAL
+from stargan_tf.pipelines.sketches import HALVES
 
 BATCH = 32  # images translated at once
 
@@ -284,8 +285,6 @@ class Unpaired:
 class Sketches:
     """Contextual GAN's data: joint images; the classifier's one output is "this is a photo"."""
 
-    HALVES = {"sketch2photo": ("sketch", "photo"), "photo2sketch": ("photo", "sketch")}
-
     def __init__(self, data, direction):
         self.data, self.direction = data, direction
 
@@ -306,7 +305,7 @@ class Sketches:
         return _two_classes(test["sketch"], test["photo"])
 
     def domains(self, bundle, limit, seed):
-        known_name, other_name = self.HALVES[self.direction]
+        known_name, other_name = HALVES[self.direction]
         test = self.data.test_examples()
         known, truth = test[known_name][:limit], test[other_name][:limit]
         translated = _Translator(_endpoints(bundle)[self.direction], None)(known)
@@ -318,7 +317,7 @@ class Sketches:
         """The user's sketches (or photos) completed, scored against ``real`` photos (or
         sketches)."""
         translated = _Translator(_endpoints(bundle)[self.direction], None)(images)
-        label = 1.0 if self.HALVES[self.direction][1] == "photo" else 0.0
+        label = 1.0 if HALVES[self.direction][1] == "photo" else 0.0
         return Domain(self.direction, translated, real, np.full((len(images), 1), label, np.float32),
                       np.array([True]), np.array([False]))
 

@@ -28,6 +28,9 @@ import tensorflow as tf
 
 from stargan_tf.pipelines import images, sampling
 from stargan_tf.pipelines.errors import DataError
+
+# (known half, completed half) of each completion direction; the sketch is the left half.
+HALVES = {"sketch2photo": ("sketch", "photo"), "photo2sketch": ("photo", "sketch")}
 from stargan_tf.pipelines.loader import image_loader
 from stargan_tf.pipelines.xdog import XDoGParameters, to_gray, xdog
 

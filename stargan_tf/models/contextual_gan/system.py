@@ -10,9 +10,8 @@ from stargan_tf.export.spec import ServingBundle, ServingEndpoint, ServingInput,
 from stargan_tf.models.base import INPUT, OUTPUT, Column, GANSystem
 from stargan_tf.models.contextual_gan.completion import complete
 from stargan_tf.models.contextual_gan.networks import joint_discriminator, joint_generator
+from stargan_tf.pipelines.sketches import HALVES
 
-# (known half, completed half) of each direction; the sketch is the joint image's left half.
-HALVES = {"sketch2photo": ("sketch", "photo"), "photo2sketch": ("photo", "sketch")}
 TEST_BATCH = 32  # test pairs completed at once
 
 
