@@ -220,7 +220,10 @@ class Translator:
     def _images(self, images):
         if isinstance(images, (str, os.PathLike, Image.Image)) or (isinstance(images, np.ndarray) and images.ndim == 3):
             images = [images]
-        return np.stack([self._image(image) for image in images]).astype(np.float32)
+        read = [self._image(image) for image in images]
+        if not read:
+            raise UserError("no images given: pass a path, a PIL image or an array, or a non-empty list of them.")
+        return np.stack(read).astype(np.float32)
 
     def _image(self, image):
         if isinstance(image, (str, os.PathLike)):

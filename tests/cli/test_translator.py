@@ -132,6 +132,11 @@ def test_conditions_that_do_not_fit_are_named(forms, tmp_path):
         Translator.load(tmp_path)
 
 
+def test_no_images_is_a_clear_refusal(forms):
+    with pytest.raises(UserError, match="no images given"):
+        forms["saved_model"].translate([], target=TARGET)
+
+
 def test_an_estimate_that_cannot_be_made_is_named(exported, photos, tmp_path):
     """A .tflite without its ``attributes`` sibling still translates full targets; a partial
     target names the missing file. A model without the endpoint lists the missing names."""
