@@ -311,7 +311,7 @@ def write_grid(path, columns, scale=4):
     upscale = np.ones((scale, scale, 1), np.uint8)
     rows = [np.concatenate([np.kron(images[i], upscale) for _, images in columns], axis=1)
             for i in range(min(len(images) for _, images in columns))]
-    header = column_header([name for name, _ in columns], [images.shape[2] * scale for _, images in columns])
+    header = column_header([name for name, _ in columns], [images[0].shape[1] * scale for _, images in columns])
     save_png(np.concatenate([header] + rows), path)
     print(f"  grid: {path}")
 
