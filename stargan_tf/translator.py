@@ -93,9 +93,9 @@ class Translator:
     @classmethod
     def _tflite(cls, path):
         """One endpoint's file; the estimator, when a target needs it, from its sibling file."""
-        from stargan_tf.export.predict_tflite import TFLiteSignature
+        from stargan_tf.export.predict_tflite import TFLiteSignature, version_folder
 
-        endpoints, size = cls._metadata(os.path.dirname(os.path.dirname(os.path.abspath(path))))
+        endpoints, size = cls._metadata(version_folder(path))
         signature = TFLiteSignature(path)
         if signature.signature not in endpoints:
             raise UserError(f"{path}: its signature {signature.signature!r} is not among the export's endpoints "

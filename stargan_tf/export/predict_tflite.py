@@ -101,10 +101,15 @@ def _file_name(stem, signature, output, extension=".png"):
     return f"{stem}_{signature}{suffix}{extension}"
 
 
+def version_folder(tflite):
+    """The SavedModel version folder of a .tflite where the exporter puts it (``<version>/tflite/``)."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(tflite)))
+
+
 def export_metadata(tflite):
     """The export's metadata document of a .tflite in ``<version>/tflite/``, or None when the
     file is not where the exporter put it."""
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(tflite))), contract.METADATA_ASSET)
+    path = os.path.join(version_folder(tflite), contract.METADATA_ASSET)
     if not os.path.isfile(path):
         return None
     with open(path) as handle:

@@ -55,6 +55,12 @@ class Entry:
     dims: tuple = ()
 
 
+def conv_entries(name, key, kind="kernel"):
+    """The kernel and bias ``Entry`` of our layer ``name`` fed by the reference's ``key``
+    (``<key>.weight``, ``<key>.bias``): a convolution, or a linear layer with ``kind="dense"``."""
+    return [Entry(f"{name}/kernel", f"{key}.weight", kind), Entry(f"{name}/bias", f"{key}.bias")]
+
+
 def to_keras(array, entry):
     kind = entry.kind
     if kind == "kernel":

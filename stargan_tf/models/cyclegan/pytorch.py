@@ -15,41 +15,36 @@ model zoo's) carry their running statistics, which the current code drops when l
 so does the importer (``layout.UNUSED_SUFFIXES``).
 """
 
-from stargan_tf.porting.layout import KEYS, Entry
+from stargan_tf.porting.layout import KEYS, conv_entries
 
 STAGE = 3  # nn.Sequential entries per conv -> norm -> ReLU stage
 FIRST_CONV = 1  # after ReflectionPad2d(3)
 RESIDUAL_CONVS = (1, 5)  # ResnetBlock.conv_block indices of its two convs (without dropout)
 
 
-def _conv(name, key, bias=True):
-    entries = [Entry(f"{name}/kernel", f"{key}.weight", "kernel")]
-    return entries + ([Entry(f"{name}/bias", f"{key}.bias")] if bias else [])
-
-
 def generator_entries(ch, n_res):
     """``[Entry]`` of ``cyclegan_generator(image_size, ch, n_res)``."""
-    entries, index = _conv("c7s1", f"model.{FIRST_CONV}"), FIRST_CONV + STAGE
+    entries, index = conv_entries("c7s1", f"model.{FIRST_CONV}"), FIRST_CONV + STAGE
     for i in range(2):
-        entries += _conv(f"d{ch * 2 ** (i + 1)}", f"model.{index}")
+        entries += conv_entries(f"d{ch * 2 ** (i + 1)}", f"model.{index}")
         index += STAGE
     for block in range(n_res):
         for conv, position in zip(("conv1", "conv2"), RESIDUAL_CONVS):
-            entries += _conv(f"r{block}_{conv}", f"model.{index}.conv_block.{position}")
+            entries += conv_entries(f"r{block}_{conv}", f"model.{index}.conv_block.{position}")
         index += 1
     for i in range(2):
-        entries += _conv(f"u{ch * 4 // 2 ** (i + 1)}", f"model.{index}")
+        entries += conv_entries(f"u{ch * 4 // 2 ** (i + 1)}", f"model.{index}")
         index += STAGE
-    return entries + _conv("c7s1_out", f"model.{index + 1}")  # after ReflectionPad2d(3)
+    return entries + conv_entries("c7s1_out", f"model.{index + 1}")  # after ReflectionPad2d(3)
 
 
 def discriminator_entries(n_layers=3):
     """``[Entry]`` of ``patchgan_discriminator(image_size, ch, n_layers)``."""
-    entries, index = _conv("conv0", "model.0"), 2
+    entries, index = conv_entries("conv0", "model.0"), 2
     for layer in range(1, n_layers + 1):
-        entries += _conv(f"conv{layer}", f"model.{index}")
+        entries += conv_entries(f"conv{layer}", f"model.{index}")
         index += STAGE
-    return entries + _conv("patch_logit", f"model.{index}")
+    return entries + conv_entries("patch_logit", f"model.{index}")
 
 
 def generator_hints(ch, n_res):

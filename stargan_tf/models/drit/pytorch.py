@@ -38,7 +38,7 @@ official forward does.
 import numpy as np
 
 from stargan_tf.layers.spectral import SpectralConv2D
-from stargan_tf.porting.layout import Entry
+from stargan_tf.porting.layout import Entry, conv_entries
 
 CONTENT_CONVS = 3  # LeakyReLUConv2d and two ReLUINSConv2d, before the residual blocks
 RESIDUALS = 3
@@ -47,18 +47,14 @@ SINGLE_SCALE_LAYERS = 6
 OFFICIAL_CONTENT_DIS_LAYERS = 3
 
 
-def _conv(name, key, kind="kernel"):
-    return [Entry(f"{name}/kernel", f"{key}.weight", kind), Entry(f"{name}/bias", f"{key}.bias")]
-
-
 def _residual(name, key):
     """``INSResBlock``: pad, conv (``model.1``), IN, ReLU, pad, conv (``model.5``), IN."""
-    return _conv(f"{name}_conv1", f"{key}.model.1") + _conv(f"{name}_conv2", f"{key}.model.5")
+    return conv_entries(f"{name}_conv1", f"{key}.model.1") + conv_entries(f"{name}_conv2", f"{key}.model.5")
 
 
 def _maybe_spectral(name, key, spectral):
     if not spectral:
-        return _conv(name, key)
+        return conv_entries(name, key)
     return [Entry(f"{name}/kernel", f"{key}.weight_orig", "kernel"), Entry(f"{name}/u", f"{key}.weight_u"),
             Entry(f"{name}/bias", f"{key}.bias")]
 
@@ -69,7 +65,7 @@ def content_encoder_entries(domain):
     prefix = f"conv{domain.upper()}"
     entries = []
     for index in range(CONTENT_CONVS):
-        entries += _conv(f"conv{index}", f"{prefix}.{index}.model.1")
+        entries += conv_entries(f"conv{index}", f"{prefix}.{index}.model.1")
     for block in range(RESIDUALS):
         entries += _residual(f"res{block}", f"{prefix}.{CONTENT_CONVS + block}")
     return entries
@@ -84,12 +80,12 @@ def attribute_encoder_concat_entries(domain):
     """``networks.attribute_encoder_concat`` from ``E_attr_concat``'s ``conv_A`` / ``fc_A`` /
     ``fcVar_A`` (domain "a") or the B ones."""
     side = domain.upper()
-    entries = _conv("conv0", f"conv_{side}.1")
+    entries = conv_entries("conv0", f"conv_{side}.1")
     for block in (1, 2, 3):
         inner = f"conv_{side}.{block + 1}"
-        entries += (_conv(f"block{block}_conv1", f"{inner}.conv.2") + _conv(f"block{block}_conv2", f"{inner}.conv.4.1")
-                    + _conv(f"block{block}_shortcut", f"{inner}.shortcut.1"))
-    return entries + _conv("mean", f"fc_{side}.0", "dense") + _conv("log_variance", f"fcVar_{side}.0", "dense")
+        entries += (conv_entries(f"block{block}_conv1", f"{inner}.conv.2") + conv_entries(f"block{block}_conv2", f"{inner}.conv.4.1")
+                    + conv_entries(f"block{block}_shortcut", f"{inner}.shortcut.1"))
+    return entries + conv_entries("mean", f"fc_{side}.0", "dense") + conv_entries("log_variance", f"fcVar_{side}.0", "dense")
 
 
 def attribute_encoder_entries(domain):
@@ -97,21 +93,21 @@ def attribute_encoder_entries(domain):
     prefix = f"model_{domain}"
     entries = []
     for index in range(5):
-        entries += _conv(f"conv{index}", f"{prefix}.{1 + 3 * index}")
-    return entries + _conv("code", f"{prefix}.16")
+        entries += conv_entries(f"conv{index}", f"{prefix}.{1 + 3 * index}")
+    return entries + conv_entries("code", f"{prefix}.16")
 
 
 def _upsample(name, key):
     """``ReLUINSConvTranspose2d``: transposed conv ``model.0``, LayerNorm ``model.1`` (its
     (C, 1, 1) scale and shift)."""
-    return _conv(name, f"{key}.model.0") + [Entry(f"{name}_norm/gamma", f"{key}.model.1.weight"),
+    return conv_entries(name, f"{key}.model.0") + [Entry(f"{name}_norm/gamma", f"{key}.model.1.weight"),
                                             Entry(f"{name}_norm/beta", f"{key}.model.1.bias")]
 
 
 def _to_image(key):
     # A 1x1 stride-1 ConvTranspose2d's (in, out, 1, 1) weight holds our (1, 1, in, out)
     # kernel's values in the same order.
-    return _conv("to_image", key, "vector")
+    return conv_entries("to_image", key, "vector")
 
 
 def generator_share_entries():
@@ -136,13 +132,13 @@ def generator_feature_wise_entries(domain):
     side = domain.upper()
     entries = []
     for index in range(3):
-        entries += _conv(f"mlp{index}", f"mlp{side}.{2 * index}", "dense")
+        entries += conv_entries(f"mlp{index}", f"mlp{side}.{2 * index}", "dense")
     for block in range(4):
         inner = f"dec{side}{block + 1}"
         for stage in (1, 2):
-            entries += (_conv(f"block{block}_conv{stage}", f"{inner}.conv{stage}.0.1")
-                        + _conv(f"block{block}_mix{stage}a", f"{inner}.blk{stage}.0")
-                        + _conv(f"block{block}_mix{stage}b", f"{inner}.blk{stage}.2"))
+            entries += (conv_entries(f"block{block}_conv{stage}", f"{inner}.conv{stage}.0.1")
+                        + conv_entries(f"block{block}_mix{stage}a", f"{inner}.blk{stage}.0")
+                        + conv_entries(f"block{block}_mix{stage}b", f"{inner}.blk{stage}.2"))
     entries += _upsample("up1", f"dec{side}5.0") + _upsample("up2", f"dec{side}5.1")
     return entries + _to_image(f"dec{side}5.2")
 
@@ -172,8 +168,8 @@ def content_discriminator_entries(n_layer=OFFICIAL_CONTENT_DIS_LAYERS):
     1x1 logit conv)."""
     entries = []
     for layer in range(n_layer + 1):
-        entries += _conv(f"conv{layer}", f"model.{layer}.model.1")
-    return entries + _conv("logit", f"model.{n_layer + 1}")
+        entries += conv_entries(f"conv{layer}", f"model.{layer}.model.1")
+    return entries + conv_entries("logit", f"model.{n_layer + 1}")
 
 
 def derive_spectral_v(network):

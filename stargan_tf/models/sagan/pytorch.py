@@ -16,15 +16,11 @@ convolution before the sigmoid, which ours leaves to the loss).
 """
 
 from stargan_tf.models.sagan.config import DOWNSAMPLINGS
-from stargan_tf.porting.layout import Entry
+from stargan_tf.porting.layout import Entry, conv_entries
 
 CONV_NORM_RELU = 3  # nn.Sequential entries per conv -> norm -> ReLU stage
 DISCRIMINATOR_STAGE = 2  # conv -> LeakyReLU
 NETWORK_KEYS = {"attribute_manipulation": "AMN", "spatial_attention": "SAN"}  # prefixes in <nimg>.G.pth
-
-
-def _conv(name, key, kind="kernel"):
-    return [Entry(f"{name}/kernel", f"{key}.weight", kind), Entry(f"{name}/bias", f"{key}.bias")]
 
 
 def _batch_norm(name, key):
@@ -36,19 +32,19 @@ def _batch_norm(name, key):
 def generator_entries(prefix, conv_dim, repeat_num):
     """``[Entry]`` of ``attribute_manipulation_network(conv_dim, repeat_num)`` (``prefix``
     ``"AMN"``) or ``spatial_attention_network`` (``"SAN"``), from ``<nimg>.G.pth``."""
-    entries, dim = _conv("c7s1", f"{prefix}.conv.0"), conv_dim
+    entries, dim = conv_entries("c7s1", f"{prefix}.conv.0"), conv_dim
     for stage in range(1, DOWNSAMPLINGS + 1):
         dim *= 2
-        entries += _conv(f"d{dim}", f"{prefix}.conv.{CONV_NORM_RELU * stage}")
+        entries += conv_entries(f"d{dim}", f"{prefix}.conv.{CONV_NORM_RELU * stage}")
     for block in range(repeat_num):
         inner = f"{prefix}.resblk.{block}.layers"
         for conv, position in (("conv1", 0), ("conv2", 3)):
-            entries += _conv(f"r{block}_{conv}", f"{inner}.{position}")
+            entries += conv_entries(f"r{block}_{conv}", f"{inner}.{position}")
             entries += _batch_norm(f"r{block}_{conv}_norm", f"{inner}.{position + 1}")
     for stage in range(DOWNSAMPLINGS):
         dim //= 2
-        entries += _conv(f"u{dim}", f"{prefix}.deconv.{CONV_NORM_RELU * stage}")
-    return entries + _conv("c7s1_out", f"{prefix}.deconv.{CONV_NORM_RELU * DOWNSAMPLINGS}")
+        entries += conv_entries(f"u{dim}", f"{prefix}.deconv.{CONV_NORM_RELU * stage}")
+    return entries + conv_entries("c7s1_out", f"{prefix}.deconv.{CONV_NORM_RELU * DOWNSAMPLINGS}")
 
 
 def generator_ignored(prefix, conv_dim, repeat_num):
@@ -66,5 +62,5 @@ def discriminator_entries(repeat_num):
     ``<nimg>.D.pth``."""
     entries = []
     for i in range(repeat_num):
-        entries += _conv(f"conv{i}", f"conv.{DISCRIMINATOR_STAGE * i}")
-    return entries + _conv("src", "src") + _conv("cls", "cls.0")
+        entries += conv_entries(f"conv{i}", f"conv.{DISCRIMINATOR_STAGE * i}")
+    return entries + conv_entries("src", "src") + conv_entries("cls", "cls.0")
