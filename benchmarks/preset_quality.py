@@ -127,6 +127,8 @@ class Exported:
         with open(os.path.join(path, METADATA_ASSET)) as handle:
             self.metadata = json.load(handle)
         self.image_size = int(self.metadata["image_size"][0])
+        # Resized to before the centre crop (DRIT); equal to image_size for the others.
+        self.load_size = int(self.metadata.get("load_size", self.metadata["image_size"])[0])
         self.endpoints = {e["name"]: e for e in self.metadata["endpoints"]}
 
     def translate(self, endpoint, examples, target=None, references=None, outputs=1):
@@ -208,8 +210,9 @@ def drit_rows(exported, count, seed):
     """DRIT on gray2color (a2b): per grey input, ``DRIT_CODES`` random-code outputs and one
     output guided by a coloured reference (domain B, its colour known); grid columns."""
     grey, coloured = shapes.PAIRS["gray2color"]
-    examples = shape_measures.domain_examples(grey, count, seed, 1, SOURCE_SIZE, exported.image_size)
-    references = shape_measures.domain_examples(coloured, count, seed, 2, SOURCE_SIZE, exported.image_size)
+    frame = exported.image_size, exported.load_size
+    examples = shape_measures.domain_examples(grey, count, seed, 1, SOURCE_SIZE, *frame)
+    references = shape_measures.domain_examples(coloured, count, seed, 2, SOURCE_SIZE, *frame)
     nz = next(i for i in exported.endpoints["a2b"]["inputs"] if i["kind"] != "image")["shape"][-1]
     codes = np.random.default_rng([seed, 3]).standard_normal((DRIT_CODES, nz)).astype(np.float32)
     random_outputs = [exported.translate("a2b", examples, np.repeat(code[None], count, axis=0)) for code in codes]

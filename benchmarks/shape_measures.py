@@ -75,18 +75,23 @@ class Example:
     mask: np.ndarray
 
 
-def model_mask(shape, source_size, model_size):
+def model_mask(shape, source_size, model_size, load_size=None):
     """The mask of ``shape`` drawn at ``source_size``, resized as the image is to
-    ``model_size``, where it covers at least half a pixel."""
-    mask = shapes.shape_mask(shape, source_size).astype(np.float32)[..., None]
-    return preprocess.resize(mask, (model_size, model_size))[..., 0] >= 0.5
+    ``model_size`` (or to ``load_size`` and centre-cropped, as an export with one frames its
+    images), where it covers at least half a pixel."""
+    load_size = model_size if load_size is None else load_size
+    mask = preprocess.resize(shapes.shape_mask(shape, source_size).astype(np.float32)[..., None], (load_size,) * 2)
+    top, left = preprocess.centre_offsets((load_size,) * 2, (model_size,) * 2)
+    return mask[top:top + model_size, left:left + model_size, 0] >= 0.5
 
 
-def draw(shape, textured, source_size, model_size):
-    """The ``Example`` of a description: rendered, stored as JPEG, read at ``model_size``."""
+def draw(shape, textured, source_size, model_size, load_size=None):
+    """The ``Example`` of a description: rendered, stored as JPEG, read at ``model_size`` (and
+    ``load_size``, see ``model_mask``)."""
     data = shapes.jpeg_bytes(shapes.render_shape(shape, source_size, textured))
-    pixels = images_lib.to_pixels(preprocess.load_image(("shape.jpg", data), (model_size, model_size)))
-    return Example(shape, textured, data, pixels, model_mask(shape, source_size, model_size))
+    frame = None if load_size is None else (load_size, load_size)
+    pixels = images_lib.to_pixels(preprocess.load_image(("shape.jpg", data), (model_size, model_size), load_size=frame))
+    return Example(shape, textured, data, pixels, model_mask(shape, source_size, model_size, load_size))
 
 
 def labelled_examples(count, seed, source_size, model_size, spot=False):
@@ -97,10 +102,11 @@ def labelled_examples(count, seed, source_size, model_size, spot=False):
             for i in range(count)]
 
 
-def domain_examples(domain, count, seed, stream, source_size, model_size):
+def domain_examples(domain, count, seed, stream, source_size, model_size, load_size=None):
     """``count`` images of an unpaired ``shapes.Domain``; ``stream`` tells domains apart."""
     rng = np.random.default_rng([seed, stream])
-    return [draw(domain.sample(rng, source_size), domain.textured, source_size, model_size) for _ in range(count)]
+    return [draw(domain.sample(rng, source_size), domain.textured, source_size, model_size, load_size)
+            for _ in range(count)]
 
 
 def changed(shape, colour=None, square=None, dark=None):

@@ -44,11 +44,15 @@ class Translator:
         form: ``"run"``, ``"saved_model"`` or ``"tflite"``.
         endpoints: ``{name: {"inputs": [...], "outputs": [...]}}`` as the export's metadata.
         image_size: (height, width) the model reads.
+        load_size: (height, width) files and PIL images are resized to before the centre crop
+            to ``image_size`` (the export's ``load_size``; equal to it for most systems).
     """
 
-    def __init__(self, form, endpoints, image_size, call, estimator=None):
-        """``estimator``: the metadata of the ``attributes`` endpoint (``_call`` runs it), if any."""
-        self.form, self.endpoints, self.image_size, self._call = form, endpoints, tuple(image_size), call
+    def __init__(self, form, endpoints, frame, call, estimator=None):
+        """``frame``: (image_size, load_size); ``estimator``: the metadata of the ``attributes``
+        endpoint (``_call`` runs it), if any."""
+        self.form, self.endpoints, self._call = form, endpoints, call
+        self.image_size, self.load_size = (tuple(size) for size in frame)
         # Its scores output: the name and the label names it estimates.
         self._scored = next(o for o in estimator["outputs"] if o["kind"] == SCORES) if estimator else None
 
@@ -75,27 +79,28 @@ class Translator:
                             "main.py --mode=export).")
         with open(path) as handle:
             document = json.load(handle)
-        return {e["name"]: e for e in document["endpoints"]}, document["image_size"]
+        size = document["image_size"]
+        return {e["name"]: e for e in document["endpoints"]}, (size, document.get("load_size", size))
 
     @classmethod
     def _saved_model(cls, version_dir):
         import tensorflow as tf
 
-        endpoints, size = cls._metadata(version_dir)
+        endpoints, frame = cls._metadata(version_dir)
         model = tf.saved_model.load(version_dir)
 
         def call(endpoint, inputs):
             outputs = model.signatures[endpoint](**{k: tf.constant(v, tf.float32) for k, v in inputs.items()})
             return {k: v.numpy() for k, v in outputs.items()}
 
-        return cls("saved_model", endpoints, size, call, endpoints.get(ATTRIBUTES))
+        return cls("saved_model", endpoints, frame, call, endpoints.get(ATTRIBUTES))
 
     @classmethod
     def _tflite(cls, path):
         """One endpoint's file; the estimator, when a target needs it, from its sibling file."""
         from stargan_tf.export.predict_tflite import TFLiteSignature, version_folder
 
-        endpoints, size = cls._metadata(version_folder(path))
+        endpoints, frame = cls._metadata(version_folder(path))
         signature = TFLiteSignature(path)
         if signature.signature not in endpoints:
             raise UserError(f"{path}: its signature {signature.signature!r} is not among the export's endpoints "
@@ -109,7 +114,7 @@ class Translator:
             results = [runner({k: v[i] for k, v in inputs.items()}) for i in range(len(inputs["image"]))]
             return {name: np.stack([r[name] for r in results]) for name in results[0]}
 
-        return cls("tflite", {signature.signature: endpoints[signature.signature]}, size, call,
+        return cls("tflite", {signature.signature: endpoints[signature.signature]}, frame, call,
                    endpoints.get(ATTRIBUTES))
 
     @staticmethod
@@ -131,7 +136,7 @@ class Translator:
         import tensorflow as tf
 
         from stargan_tf.cli.config_flags import resolve
-        from stargan_tf.cli.systems import build_system, load_data
+        from stargan_tf.cli.systems import build_system, load_data, serving_bundle
         from stargan_tf.export.contract import DEFAULT_MAX_IMAGE_PIXELS, describe
         from stargan_tf.models.registry import REGISTRY
         from stargan_tf.training.checkpoints import restore_networks
@@ -143,11 +148,12 @@ class Translator:
         resolved = resolve(spec, {**recorded, **flags})
         checks = StagedDataChecks(run_dir)
         try:
-            system = build_system(spec, resolved, load_data(spec, resolved, checks.directory), optimizers=False)
+            data = load_data(spec, resolved, checks.directory)
+            system = build_system(spec, resolved, data, optimizers=False)
         finally:
             checks.discard()
         restore_networks(system.networks(), run_dir)
-        bundle = system.serving_bundle()
+        bundle = serving_bundle(system, data)
         # Compiled as the export compiles them (eager calls of a completion loop or a DRIT
         # generator fed a NumPy code are slow or refused).
         functions = {e.name: tf.function(e.translate, autograph=False) for e in bundle.endpoints}
@@ -158,7 +164,8 @@ class Translator:
             outputs = outputs if isinstance(outputs, dict) else {endpoints[endpoint]["outputs"][0]["name"]: outputs}
             return {k: np.asarray(v) for k, v in outputs.items()}
 
-        return cls("run", endpoints, bundle.image_size, call, endpoints.get(ATTRIBUTES))
+        return cls("run", endpoints, (bundle.image_size, bundle.load_size or bundle.image_size), call,
+                   endpoints.get(ATTRIBUTES))
 
     # ---- translating ----------------------------------------------------------------------
     def conditions(self, endpoint=None):
@@ -227,9 +234,9 @@ class Translator:
 
     def _image(self, image):
         if isinstance(image, (str, os.PathLike)):
-            return preprocess.load_image(os.fspath(image), self.image_size)
-        if isinstance(image, Image.Image):
-            return preprocess.from_rgba(preprocess.rgba_of(image), self.image_size)  # upright as files are
+            return preprocess.load_image(os.fspath(image), self.image_size, load_size=self.load_size)
+        if isinstance(image, Image.Image):  # upright as files are
+            return preprocess.from_rgba(preprocess.rgba_of(image), self.image_size, self.load_size)
         array = np.asarray(image)
         if array.dtype == np.uint8:
             return self._image(Image.fromarray(array))

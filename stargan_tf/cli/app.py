@@ -174,21 +174,21 @@ def _read_only(run, restore=True):
 def test(run):
     if run.flags.test_image_dir is None:
         raise ConfigError("--mode=test needs --test_image_dir: a folder of your images (JPEG, PNG, GIF, BMP or WEBP).")
-    with _read_only(run) as (system, _):
-        return _translate_folder(run, system)
+    with _read_only(run) as (system, data):
+        return _translate_folder(run, system, data)
 
 
-def _translate_folder(run, system):
+def _translate_folder(run, system, data):
     from stargan_tf.models.base import INPUT
     from stargan_tf.pipelines import load_user_images
     from stargan_tf.export.images import to_pixels
     from stargan_tf.training.samples import grid, save_png
 
-    photos = load_user_images(run.flags.test_image_dir, run.config.image_size)
+    photos = load_user_images(run.flags.test_image_dir, run.config.image_size, data.test_load_size)
     extra = {}
     reference_dir = getattr(run.config, "reference_dir", None)  # systems that take reference images (DRIT)
     if reference_dir:
-        references = load_user_images(reference_dir, run.config.image_size)
+        references = load_user_images(reference_dir, run.config.image_size, data.test_load_size)
         extra = {"reference": references.images, "reference_names": references.stems}
     result_dir = run.flags.result_dir or os.path.join(run.run_dir, "results")
     written = []
@@ -212,12 +212,13 @@ def _export(run, system, data):
     import tensorflow as tf
 
     from stargan_tf.cli.data import model_name
+    from stargan_tf.cli.systems import serving_bundle
     from stargan_tf.export import export_bundle
     from stargan_tf.training.run_dir import is_disk_full, write_error
 
     flags = run.flags
     name = flags.export_model_name or model_name(run.spec.name, data)
-    bundle = dataclasses.replace(system.serving_bundle(), model_name=name)
+    bundle = dataclasses.replace(serving_bundle(system, data), model_name=name)
     export_dir = flags.export_dir or os.path.join(run.run_dir, "export")
     try:
         report = export_bundle(bundle, export_dir, version=flags.export_version,

@@ -8,7 +8,10 @@ Every family's loader returns a data object with:
   ``start_step + k`` (resumable);
 * ``sample_examples(count)``: test examples as one dict of arrays (``{"image", "label"}``
   for labelled data, ``{"image_a", "image_b"}`` for unpaired domains, ``{"sketch", "photo"}``
-  for sketch pairs), for sample grids.
+  for sketch pairs), for sample grids;
+* ``test_load_size``: None where test images are resized straight to the model's size, else
+  the size they are resized to before their centred crop (DRIT's official test framing); the
+  exported bundle records it so every client frames images the same way.
 
 Loading reads every training file once to validate it, so bad data is reported before any
 training step.
@@ -72,6 +75,7 @@ class LabeledData:
     sources: Sequence[LabeledSource]
     label_spaces: Sequence[object]
     global_batch_size: int
+    test_load_size = None  # each dataset's own crop and resize (CelebA 178 -> S), train and test alike
 
     @property
     def keys(self):
@@ -179,6 +183,7 @@ class UnpairedData:
     cache: bool
     validation_cache_file: str
     images_per_example: int = 1
+    test_load_size: int | None = None  # --test_center_crop: --load_size, else None (resize straight)
 
     def make_dataset(self, start_step):
         return pipelines.unpaired_dataset(
@@ -186,10 +191,14 @@ class UnpairedData:
             global_batch_size=self.global_batch_size, seed=self.seed, start_step=start_step, cache=self.cache,
             validation_cache_file=self.validation_cache_file, images_per_example=self.images_per_example).dataset
 
+    def test_split(self, batch_size):
+        """``UnpairedInfo`` of testA / testB, framed as the model's test images are."""
+        return pipelines.unpaired_dataset(self.data_dir, split="test", image_size=self.image_size,
+                                          global_batch_size=batch_size, test_load_size=self.test_load_size)
+
     def sample_examples(self, count):
         """The first ``count`` test images of each domain (as many of each, one grid row per pair)."""
-        test = pipelines.unpaired_dataset(self.data_dir, split="test", image_size=self.image_size,
-                                          global_batch_size=count)
+        test = self.test_split(count)
         examples = {key: next(iter(dataset))[key].numpy() for key, dataset in
                     (("image_a", test.dataset), ("image_b", test.dataset_b))}
         rows = min(len(images) for images in examples.values())
@@ -206,7 +215,8 @@ def unpaired_data(config, options, validation_cache_dir):
     os.makedirs(validation_cache_dir, exist_ok=True)
     data = UnpairedData(name, data_dir, config.image_size, config.batch_size,
                         options.resolved_load_size(config.image_size), config.seed, options.cache,
-                        os.path.join(validation_cache_dir, "unpaired-train.json"), config.images_per_example)
+                        os.path.join(validation_cache_dir, "unpaired-train.json"), config.images_per_example,
+                        options.resolved_load_size(config.image_size) if options.test_center_crop else None)
     data.make_dataset(0)  # validates the folders before any step runs
     return data
 
@@ -229,6 +239,7 @@ class SketchData:
     seed: int
     cache: bool
     xdog: object
+    test_load_size = None
 
     def _dataset(self, split, **settings):
         """``sketch_dataset`` of ``split`` with this data's size and sketches."""

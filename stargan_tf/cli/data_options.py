@@ -93,6 +93,10 @@ class UnpairedDataOptions(BuiltinDataOptions):
     load_size: int = option(None, "Training images are resized to this size, then randomly cropped to "
                                   "--image_size (default: image_size * 286 / 256, rounded: the official 286 "
                                   "margin at 256, in proportion at other sizes).", minimum=1)
+    test_center_crop: bool = option(False, "Frame test images (test mode, sample grids, evaluation, the exported "
+                                           "models' preprocessing) as the training crops: resize to --load_size, "
+                                           "then take the centred --image_size window, as DRIT's official test "
+                                           "loader does (its default here); off: resize straight to --image_size.")
 
     def __post_init__(self):
         super().__post_init__()

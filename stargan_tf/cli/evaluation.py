@@ -116,7 +116,7 @@ def evaluate(run, system=None, data=None, iteration=None, summaries=None):
     bundle = system.serving_bundle()
     report = score(bundle, protocol, network, model, cache, limit=run.flags.eval_num_images or None,
                    kid_block_size=run.flags.kid_block_size, seed=run.config.seed,
-                   domains=_folder_domains(run, protocol, bundle, model), lpips=_lpips(run))
+                   domains=_folder_domains(run, data, protocol, bundle, model), lpips=_lpips(run))
     report.update(iteration=iteration, seconds=round(time.time() - started, 1),
                   feature_network={"name": network.name, "weights_hash": network.weights_hash,
                                    "comparable_with": COMPARABLE_WITH[run_choice(run)]},
@@ -142,9 +142,9 @@ def _lpips(run):
     return LPIPS(run.flags.lpips_weights)
 
 
-def _folder_domains(run, protocol, bundle, model):
-    """``[Domain]`` of --test_image_dir translated and compared with --eval_real_dir, or
-    None (the test split) when neither is given."""
+def _folder_domains(run, data, protocol, bundle, model):
+    """``[Domain]`` of --test_image_dir translated and compared with --eval_real_dir (both
+    framed as ``data`` frames its test split), or None (the test split) when neither is given."""
     from stargan_tf.evaluation import classifier
     from stargan_tf.evaluation.errors import EvaluationError
     from stargan_tf.pipelines import load_user_images
@@ -155,8 +155,7 @@ def _folder_domains(run, protocol, bundle, model):
     if not all(given):
         raise EvaluationError("--mode=eval takes --test_image_dir (the images to translate) and --eval_real_dir "
                               "(real images of the target) together, or neither (the run's test split).")
-    size = run.config.image_size
-    images, real = (load_user_images(folder, size).images for folder in given)
+    images, real = (load_user_images(folder, run.config.image_size, data.test_load_size).images for folder in given)
     return [protocol.folder_domain(bundle, images, real, lambda x: classifier.predict(model, x), run.config)]
 
 

@@ -1,6 +1,8 @@
 """From a system's declaration and flag values to its data and a built system: the wiring
 ``main.py``, the tests, the harness and the benchmarks share."""
 
+import dataclasses
+
 import tensorflow as tf
 
 from stargan_tf.cli.config_flags import AUTO, resolve
@@ -28,3 +30,11 @@ def prepare(spec, given, cache_dir, preset=AUTO, strategy=None):
     resolved = resolve(spec, given, preset)
     data = load_data(spec, resolved, cache_dir)
     return resolved, data, build_system(spec, resolved, data, strategy)
+
+
+def serving_bundle(system, data):
+    """``system.serving_bundle()`` framed as ``data`` frames its test images: with the
+    ``load_size`` test images are resized to before their centre crop, where there is one."""
+    bundle = system.serving_bundle()
+    load = data.test_load_size
+    return bundle if load is None else dataclasses.replace(bundle, load_size=(load, load))

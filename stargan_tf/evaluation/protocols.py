@@ -225,20 +225,18 @@ class Unpaired:
     def class_names(self):
         return ("B",)
 
-    def _split(self, split, batch_size, **settings):
+    def classifier_dataset(self, batch_size):
         from stargan_tf import pipelines
 
-        return pipelines.unpaired_dataset(self.data.data_dir, split=split, image_size=self.data.image_size,
-                                          global_batch_size=batch_size, **settings)
-
-    def classifier_dataset(self, batch_size):
         half = max(1, batch_size // 2)
-        train = self._split("train", half, seed=self.data.seed, load_size=self.data.load_size).dataset
+        train = pipelines.unpaired_dataset(self.data.data_dir, split="train", image_size=self.data.image_size,
+                                           global_batch_size=half, seed=self.data.seed,
+                                           load_size=self.data.load_size).dataset
         labels = tf.concat([tf.zeros([half, 1]), tf.ones([half, 1])], axis=0)
         return train.map(lambda batch: (tf.concat([batch["image_a"], batch["image_b"]], axis=0), labels))
 
     def test_images(self):
-        test = self._split("test", 64)
+        test = self.data.test_split(64)
         return _collect(test.dataset, ("image_a",))["image_a"], _collect(test.dataset_b, ("image_b",))["image_b"]
 
     def classifier_test(self):

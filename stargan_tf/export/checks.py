@@ -109,12 +109,12 @@ def _bytes_checks(name, images_bytes, max_pixels):
     ]
 
 
-def decoded_images(name, images_bytes, image_size):
+def decoded_images(name, images_bytes, image_size, load_size=None):
     """string [batch] (checked by ``checked_inputs``) -> float32 [batch, H, W, 3] in [-1, 1],
-    ``preprocess_graph.preprocess_image`` per element; fails naming the first element whose
-    data does not decode."""
+    ``preprocess_graph.preprocess_image`` per element (``load_size``: the bundle's); fails
+    naming the first element whose data does not decode."""
     size = tuple(int(v) for v in image_size)
-    images, decoded = preprocess_graph.map_each(lambda data: preprocess_graph.preprocess_image(data, size),
+    images, decoded = preprocess_graph.map_each(lambda data: preprocess_graph.preprocess_image(data, size, load_size),
                                                 images_bytes, tf.TensorSpec([*size, 3], tf.float32))
     passed, data = _each_element(name, decoded, "could not be decoded: its data is truncated or corrupt")
     with tf.control_dependencies([tf.debugging.Assert(passed, data)]):

@@ -11,8 +11,9 @@ Build a request body from image files and print it::
 with ``--bytes``); another image input ``NAME`` is given as ``--image NAME=a.jpg,b.png``
 (sent as float ``NAME``, or ``NAME_bytes`` with ``--bytes``; one file per ``--images``
 file). Float signatures need the model's image size (``--size=128,128``, or
-``--metadata`` = the version's ``assets.extra/metadata.json``); images are preprocessed
-exactly as test mode and the ``*_bytes`` signatures do (``preprocess.py``). With ``--bytes``
+``--metadata`` = the version's ``assets.extra/metadata.json``, which also gives the size a
+model such as DRIT resizes to before its centre crop); images are preprocessed exactly as
+test mode and the ``*_bytes`` signatures do (``preprocess.py``). With ``--bytes``
 a file is sent as it is, unless the serving graph would read it differently (EXIF
 orientation, WebP, BMP, GIF transparency): then as a lossless PNG of the upright first frame.
 Every file is read locally first, so a missing, unreadable or too large file (``--max_pixels``,
@@ -81,7 +82,7 @@ def build_request(signature_name, inputs, fmt="instances"):
 
 
 def request_from_files(paths, signature_name, conditions=None, fmt="instances", as_bytes=False,
-                       image_size=None, images=None, max_pixels=contract.DEFAULT_MAX_IMAGE_PIXELS):
+                       image_size=None, images=None, max_pixels=contract.DEFAULT_MAX_IMAGE_PIXELS, load_size=None):
     """REST body for image files.
 
     Args:
@@ -93,6 +94,7 @@ def request_from_files(paths, signature_name, conditions=None, fmt="instances", 
             image_size).
         images: {other image input: file paths, one per ``paths`` entry}.
         max_pixels: files with more pixels are refused (``preprocess.ImageFileError``).
+        load_size: the export's ``load_size`` (float signatures; None: ``image_size``).
     """
     files = {contract.IMAGE_INPUT: list(paths), **(images or {})}
     for name, named_paths in files.items():
@@ -106,7 +108,7 @@ def request_from_files(paths, signature_name, conditions=None, fmt="instances", 
             key = contract.FIRST_IMAGE_BYTES if name == contract.IMAGE_INPUT else contract.bytes_name(name)
             inputs[key] = [preprocess.serving_bytes(p, max_pixels) for p in named_paths]
         else:
-            inputs[name] = [preprocess.load_image(p, image_size, max_pixels) for p in named_paths]
+            inputs[name] = [preprocess.load_image(p, image_size, max_pixels, load_size) for p in named_paths]
     for name, values in (conditions or {}).items():
         values = np.asarray(values, np.float32)
         if values.ndim == 1:
@@ -309,11 +311,13 @@ def parse_size(text):
 
 
 def _read_metadata(path):
-    """(image size, max_image_pixels) from an export's metadata.json."""
+    """(image size, max_image_pixels, load size) from an export's metadata.json."""
     try:
         with open(path) as f:
             document = json.load(f)
-        return tuple(document["image_size"]), document.get("max_image_pixels")  # absent before it was recorded
+        size = tuple(document["image_size"])
+        # Both absent in exports made before they were recorded.
+        return size, document.get("max_image_pixels"), tuple(document.get("load_size", size))
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValueError(f"--metadata={path}: not an export's assets.extra/metadata.json "
                          f"({type(error).__name__}: {error})") from error
@@ -322,13 +326,14 @@ def _read_metadata(path):
 def main(argv=None):
     args = _parser().parse_args(argv)
     try:
-        size, max_pixels = _read_metadata(args.metadata) if args.metadata else (None, None)
-        size = parse_size(args.size) if args.size else size
+        size, max_pixels, load_size = _read_metadata(args.metadata) if args.metadata else (None, None, None)
+        if args.size:
+            size, load_size = parse_size(args.size), None
         max_pixels = args.max_pixels or max_pixels or contract.DEFAULT_MAX_IMAGE_PIXELS
         body = request_from_files(
             [p for p in args.images.split(",") if p], args.signature,
             parse_conditions(args.condition, args.target), args.format, args.bytes, size,
-            images=parse_named_files(args.image), max_pixels=max_pixels)
+            images=parse_named_files(args.image), max_pixels=max_pixels, load_size=load_size)
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

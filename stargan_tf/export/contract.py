@@ -146,6 +146,10 @@ def validate_bundle(bundle):
     height, width = bundle.image_size
     if int(height) <= 0 or int(width) <= 0:
         raise ValueError(f"image_size must be positive (height, width), got {bundle.image_size}")
+    if bundle.load_size is not None and (len(bundle.load_size) != 2 or any(
+            int(load) < int(size) for load, size in zip(bundle.load_size, bundle.image_size))):
+        raise ValueError(f"load_size must be (height, width) at least image_size {tuple(bundle.image_size)}, "
+                         f"got {bundle.load_size}")
     reserved = {DEFAULT_SIGNATURE, METADATA_SIGNATURE, DEFAULT_BYTES_SIGNATURE}
     seen = set()
     for endpoint in bundle.endpoints:
@@ -184,6 +188,8 @@ def describe(bundle, max_image_pixels):
     return {
         "model_name": bundle.model_name,
         "image_size": [height, width],
+        # What images are resized to before the centre crop to image_size (equal: no crop).
+        "load_size": [int(v) for v in bundle.load_size or (height, width)],
         "max_image_pixels": int(max_image_pixels),
         "signatures": sorted(names),
         "endpoints": [

@@ -146,6 +146,7 @@ def _build(bundle, staging, version, final_path, precisions, verify, sample_imag
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "versions": {"stargan_tf": stargan_tf.__version__, "tensorflow": tf.__version__},
         "image_size": [int(v) for v in bundle.image_size],
+        "load_size": [int(v) for v in bundle.load_size or bundle.image_size],
         "max_image_pixels": max_image_pixels,
         "signatures": saved_model_lib.signature_summary(signatures),
         "endpoints": {e.name: {"tolerances": bounds[e.name], "tflite": {"skipped": e.tflite_skipped}}

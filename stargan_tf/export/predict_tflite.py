@@ -26,7 +26,8 @@ file that was moved without it. Output files: ``<stem>_<signature>.png`` for ``t
 
 Images are preprocessed as test mode and the ``*_bytes`` serving signatures do
 (``preprocess.py``: EXIF orientation, alpha on white, centre crop to the model's aspect ratio,
-antialiased bilinear resize); files above ``--max_pixels`` (default 4096 * 4096, the exporter's
+antialiased bilinear resize, and for a model exported with a ``load_size`` (DRIT) the resize to
+it and the centre crop, read from the metadata beside ``tflite/``); files above ``--max_pixels`` (default 4096 * 4096, the exporter's
 default ``max_image_pixels``) are refused. Uses ``ai_edge_litert`` only; no TensorFlow needed.
 """
 
@@ -133,8 +134,17 @@ def _vector(model, name, values):
     return np.reshape(values, shape)
 
 
-def _feeds(model, paths, images, conditions, random_inputs, seed, max_pixels):
-    """Per image file, {input name: one example}; raises ValueError naming what is missing."""
+def load_size(metadata, image_size):
+    """The size the export resizes images to before its centre crop (``preprocess.py``), from
+    its metadata; None (resize straight to ``image_size``) for a file moved without it."""
+    if metadata is None or tuple(metadata.get("image_size", ())) != tuple(image_size):
+        return None
+    return tuple(metadata.get("load_size", image_size))
+
+
+def _feeds(model, paths, images, conditions, random_inputs, seed, max_pixels, framing):
+    """Per image file, {input name: one example}; raises ValueError naming what is missing.
+    ``framing``: the export's ``load_size`` (or None)."""
     image_files = {model.image_inputs[0]: list(paths), **images}
     vectors = [k for k in model.inputs if k not in model.image_inputs]
     unknown = sorted((set(image_files) - set(model.image_inputs))
@@ -161,7 +171,8 @@ def _feeds(model, paths, images, conditions, random_inputs, seed, max_pixels):
     rng = np.random.default_rng(seed)
     examples = []
     for i in range(len(paths)):
-        feeds = {k: preprocess.load_image(files[i], model.image_size, max_pixels) for k, files in image_files.items()}
+        feeds = {k: preprocess.load_image(files[i], model.image_size, max_pixels, framing)
+                 for k, files in image_files.items()}
         for name, values in conditions.items():
             feeds[name] = _vector(model, name, values[i] if np.ndim(values) == 2 else values)  # ';': one per image
         feeds.update({k: rng.standard_normal(model.inputs[k]) for k in random_inputs})
@@ -181,8 +192,9 @@ def translate_files(tflite, paths, conditions, output_dir, signature=None, num_t
         max_pixels: image files with more pixels are refused (``preprocess.ImageFileError``).
     """
     model = TFLiteSignature(tflite, signature, num_threads)
-    examples = _feeds(model, paths, dict(images or {}), conditions, list(random_inputs), seed, max_pixels)
     metadata = export_metadata(tflite)
+    examples = _feeds(model, paths, dict(images or {}), conditions, list(random_inputs), seed, max_pixels,
+                      load_size(metadata, model.image_size))
     os.makedirs(output_dir, exist_ok=True)
     written = []
     for stem, feeds in zip(preprocess.output_stems(paths), examples):

@@ -11,6 +11,9 @@ the ``*_bytes`` serving signatures; a test holds the two to float rounding):
 3. centre crop to the model's aspect ratio (``crop_box``; square models: the centred square);
 4. resize to the model's size with an antialiased bilinear (triangle) filter on float pixels
    (PIL's ``BILINEAR`` on mode ``F`` = ``tf.image.resize(..., "bilinear", antialias=True)``);
+   a model with a ``load_size`` (DRIT, as its official test loader: resize to 256, centre crop
+   216) is resized to that size, then centre-cropped to its own (``centre_offsets``), so test
+   images are framed as its training crops were;
 5. scale to [-1, 1].
 
 The serving graph cannot read EXIF, WEBP, or GIF transparency (TensorFlow's GIF decoder paints
@@ -48,6 +51,15 @@ def crop_box(height, width, size, minimum=min, maximum=max):
     crop_height = maximum(minimum(height, width * target_height // target_width), 1)
     crop_width = maximum(minimum(width, height * target_width // target_height), 1)
     return (height - crop_height) // 2, (width - crop_width) // 2, crop_height, crop_width
+
+
+def centre_offsets(load_size, size):
+    """(top, left) of the centred ``size`` = (H, W) window in a ``load_size`` image: torchvision's
+    ``CenterCrop`` rule, ``round((load - size) / 2)`` with halves to even (Python's and
+    ``tf.round``'s rounding), so a model keeps the framing its official test loader gives."""
+    if any(load < crop for load, crop in zip(load_size, size)):
+        raise ValueError(f"load_size {tuple(load_size)} is smaller than the model's size {tuple(size)}")
+    return tuple(int(round((load - crop) / 2)) for load, crop in zip(load_size, size))
 
 
 @contextlib.contextmanager
@@ -121,16 +133,19 @@ def resize(pixels, size):
     return np.stack(channels, axis=-1).astype(np.float32)
 
 
-def load_image(source, size, max_pixels=None):
-    """An image file (a path, or ``(name, bytes)``) -> float32 ``[H, W, 3]`` in [-1, 1]: steps 1-5."""
-    return from_rgba(read_rgba(source, max_pixels), size)
+def load_image(source, size, max_pixels=None, load_size=None):
+    """An image file (a path, or ``(name, bytes)``) -> float32 ``[H, W, 3]`` in [-1, 1]: steps 1-5
+    (``load_size``: the (h, w) to resize to before the centre crop to ``size``; None: ``size``)."""
+    return from_rgba(read_rgba(source, max_pixels), size, load_size)
 
 
-def from_rgba(rgba, size):
+def from_rgba(rgba, size, load_size=None):
     """uint8 RGBA ``[h, w, 4]`` -> float32 ``[H, W, 3]`` in [-1, 1]: steps 2-5."""
-    top, left, height, width = crop_box(rgba.shape[0], rgba.shape[1], size)
-    pixels = composite_on_white(rgba[top:top + height, left:left + width])
-    return resize(pixels, size) / np.float32(127.5) - np.float32(1.0)
+    load_size = tuple(size) if load_size is None else tuple(load_size)
+    top, left, height, width = crop_box(rgba.shape[0], rgba.shape[1], load_size)
+    pixels = resize(composite_on_white(rgba[top:top + height, left:left + width]), load_size)
+    (top, left), (height, width) = centre_offsets(load_size, size), size
+    return pixels[top:top + height, left:left + width] / np.float32(127.5) - np.float32(1.0)
 
 
 def _graph_reads_as_is(image):

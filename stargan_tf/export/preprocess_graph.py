@@ -107,16 +107,19 @@ def decode_rgba(data):
     ])
 
 
-def preprocess_image(data, size):
-    """One encoded image -> float32 [H, W, 3] in [-1, 1]: ``preprocess.preprocess`` in the graph."""
+def preprocess_image(data, size, load_size=None):
+    """One encoded image -> float32 [H, W, 3] in [-1, 1]: ``preprocess.from_rgba`` in the graph
+    (resized to ``load_size`` then centre-cropped to ``size`` where a model has one)."""
+    load_size = tuple(size) if load_size is None else tuple(load_size)
     rgba = decode_rgba(data)
     shape = tf.shape(rgba, out_type=tf.int64)
-    top, left, height, width = preprocess.crop_box(shape[0], shape[1], size, tf.minimum, tf.maximum)
+    top, left, height, width = preprocess.crop_box(shape[0], shape[1], load_size, tf.minimum, tf.maximum)
     rgba = rgba[top:top + height, left:left + width]
     alpha = tf.cast(rgba[..., 3:], tf.float32) / 255.0
     pixels = tf.cast(rgba[..., :3], tf.float32) * alpha + 255.0 * (1.0 - alpha)
-    resized = tf.image.resize(pixels, size, method="bilinear", antialias=True)
-    return tf.ensure_shape(resized / 127.5 - 1.0, [*size, 3])
+    resized = tf.image.resize(pixels, load_size, method="bilinear", antialias=True)
+    (top, left), (height, width) = preprocess.centre_offsets(load_size, size), size
+    return tf.ensure_shape(resized[top:top + height, left:left + width] / 127.5 - 1.0, [*size, 3])
 
 
 def map_each(fn, values, spec):

@@ -6,7 +6,8 @@
 * ``<endpoint>_bytes``: IMAGE inputs as string [batch] (encoded JPEG/PNG/GIF/BMP, any size and
   mode, at most ``max_image_pixels`` each), preprocessed in the graph as
   ``preprocess_graph.preprocess_image`` (= ``preprocess.py``: alpha on white, centre crop to
-  the model's aspect ratio, antialiased bilinear resize; no EXIF), vectors as in the float
+  the model's aspect ratio, antialiased bilinear resize, then the centre crop of a bundle with a
+  ``load_size``; no EXIF), vectors as in the float
   signature -> {``<output>_bytes``: PNG strings [batch]} (RGB for IMAGE outputs, 8-bit
   grayscale of round(mask * 255) for MASK), and SCORES outputs as in the float signature,
   under their own name. TF Serving's REST API returns tensors named ``*_bytes`` as
@@ -106,15 +107,16 @@ def encode_output(values, kind):
     return tf.map_fn(tf.io.encode_png, pixels, fn_output_signature=tf.TensorSpec([], tf.string))
 
 
-def bytes_function(endpoint, image_size, max_image_pixels):
-    """tf.function (with input signature) of the ``<endpoint>_bytes`` signature."""
+def bytes_function(endpoint, image_size, max_image_pixels, load_size=None):
+    """tf.function (with input signature) of the ``<endpoint>_bytes`` signature (images
+    resized to ``load_size`` and centre-cropped where the bundle has one)."""
     names, specs = _input_specs(endpoint, encoded=True)
 
     def serve(*values):
         feeds = checks_lib.checked_inputs(endpoint, dict(zip(names, values)), names, image_size, encoded=True,
                                           max_pixels=max_image_pixels)
         for spec in endpoint.image_inputs:
-            feeds[spec.name] = checks_lib.decoded_images(names[spec.name], feeds[spec.name], image_size)
+            feeds[spec.name] = checks_lib.decoded_images(names[spec.name], feeds[spec.name], image_size, load_size)
         outputs = outputs_of(endpoint, endpoint.translate(**feeds), image_size)
         return {contract.bytes_output_name(o): encode_output(outputs[o.name], o.kind) for o in endpoint.outputs}
 
@@ -140,6 +142,7 @@ def metadata_function(bundle, max_image_pixels):
         return {
             "model_name": tf.constant(bundle.model_name),
             "image_size": tf.constant(description["image_size"], tf.int32),
+            "load_size": tf.constant(description["load_size"], tf.int32),
             "max_image_pixels": tf.constant(max_image_pixels, tf.int64),
             "endpoint_names": strings(e["name"] for e in description["endpoints"]),
             "signature_names": strings(description["signatures"]),
@@ -181,7 +184,7 @@ def serving_signatures(bundle, max_image_pixels):
     for endpoint in bundle.endpoints:
         functions[(endpoint.name, "float")] = float_function(endpoint, bundle.image_size).get_concrete_function()
         functions[(endpoint.name, "bytes")] = bytes_function(
-            endpoint, bundle.image_size, max_image_pixels).get_concrete_function()
+            endpoint, bundle.image_size, max_image_pixels, bundle.load_size).get_concrete_function()
     metadata = metadata_function(bundle, max_image_pixels).get_concrete_function()
     return {
         name: metadata if kind == "metadata" else functions[(endpoint.name, kind)]

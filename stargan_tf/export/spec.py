@@ -145,6 +145,9 @@ class ServingBundle:
     Attributes:
         model_name: the TF Serving model name (``stargan``, ``ugatit``, ...).
         image_size: (height, width) the generator is exported at.
+        load_size: (height, width) images are resized to before their centred ``image_size``
+            window is cut (``preprocess.centre_offsets``), where the system frames test images
+            as its training crops (DRIT); None: resized straight to ``image_size``.
         endpoints: the serving functions; the first is ``serving_default``.
         trackables: the Keras models whose variables the SavedModel must hold.
         metadata: JSON-serialisable facts a client can read back (domain names, flags).
@@ -155,3 +158,4 @@ class ServingBundle:
     endpoints: Sequence[ServingEndpoint]
     trackables: Mapping[str, object]
     metadata: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    load_size: tuple | None = None

@@ -105,7 +105,8 @@ def _sample_images(bundle, sample_images, count, rng, seed):
             isinstance(s, (str, bytes, bytearray, os.PathLike)) for s in sample_images):
         sources = [(f"sample image {i}", bytes(s)) if isinstance(s, (bytes, bytearray)) else s
                    for i, s in enumerate(sample_images)]
-        return np.stack([preprocess.load_image(s, size) for s in sources]), f"{len(sample_images)} image files"
+        images = [preprocess.load_image(s, size, load_size=bundle.load_size) for s in sources]
+        return np.stack(images), f"{len(sample_images)} image files"
     images = np.asarray(sample_images, np.float32)
     if images.ndim != 4 or images.shape[1:] != size + (3,):
         raise ValueError(f"sample_images must be [N, {size[0]}, {size[1]}, 3], got {images.shape}")
@@ -141,16 +142,29 @@ def _bytes_check(output):
     return "bytes_vs_float_max_levels", "bytes_max_levels"
 
 
-def _bytes_vs_float(loaded, endpoint, feeds):
+def _framed(pixels, load_size):
+    """uint8 [N, H, W, 3] -> [N, *load_size, 3]: each image placed where the bundle's centre crop
+    cuts its window (edges repeated around it), so the bytes signature's resize to ``load_size``
+    is the identity and its crop gives the image back."""
+    if load_size is None:
+        return pixels
+    size = pixels.shape[1:3]
+    (top, left), (height, width) = preprocess.centre_offsets(load_size, size), size
+    margins = ((0, 0), (top, load_size[0] - height - top), (left, load_size[1] - width - left), (0, 0))
+    return np.pad(pixels, margins, mode="edge")
+
+
+def _bytes_vs_float(loaded, bundle, endpoint, feeds):
     """{output: difference} between the bytes and the float signature on lossless PNGs of the
-    8-bit version of the images, so both see identical pixels: the max 8-bit level difference
-    of the PNG outputs, the max abs difference of SCORES (floats in both signatures)."""
+    8-bit version of the images (at the bundle's load size, ``_framed``), so both see identical
+    pixels: the max 8-bit level difference of the PNG outputs, the max abs difference of SCORES
+    (floats in both signatures)."""
     float_feeds, bytes_feeds = dict(feeds), dict(feeds)
     names = contract.bytes_input_names(endpoint)
     for spec in endpoint.image_inputs:
         pixels = images_lib.to_pixels(feeds[spec.name])
         float_feeds[spec.name] = images_lib.to_model_range(pixels)
-        bytes_feeds[spec.name] = [images_lib.encode_png(p) for p in pixels]
+        bytes_feeds[spec.name] = [images_lib.encode_png(p) for p in _framed(pixels, bundle.load_size)]
     from_float = loaded.signatures[endpoint.name](**{k: tf.constant(v) for k, v in float_feeds.items()})
     from_bytes = loaded.signatures[contract.bytes_name(endpoint.name)](
         **{names[k]: tf.constant(v) for k, v in bytes_feeds.items()})
@@ -178,7 +192,7 @@ def check_saved_model(loaded, bundle, inputs, tolerances):
         reference = reference_outputs(endpoint, feeds, bundle.image_size)
         served = loaded.signatures[endpoint.name](**{k: tf.constant(v) for k, v in feeds.items()})
         outputs[endpoint.name] = {k: v.numpy() for k, v in served.items()}
-        differences = _bytes_vs_float(loaded, endpoint, feeds)
+        differences = _bytes_vs_float(loaded, bundle, endpoint, feeds)
         per_output = {}
         for output in endpoint.outputs:
             error = max_abs_error(outputs[endpoint.name][output.name], reference[output.name])

@@ -197,23 +197,24 @@ def _candidates(folder_or_files):
     return f"folder {path}", [os.path.join(path, n) for n in names]
 
 
-def load_user_images(folder_or_files, image_size):
+def load_user_images(folder_or_files, image_size, load_size=None):
     """Load the user's own photos for test mode as a `UserImages`.
 
     Every file of the folder (or each given file) is tried: any size, in the formats of
     `preprocess.FORMATS` (JPEG, PNG, GIF, BMP, WEBP), any mode, the first frame of an
     animation. A file that cannot be read is skipped with one line on stderr naming it and
     why, then the count; `DataError` (naming the folder) only if nothing could be read.
-    `image_size` is S (square models) or (H, W).
+    `image_size` is S (square models) or (H, W); `load_size` (the same forms) is what they are
+    resized to before the centre crop to `image_size`, for models that frame test images so.
     """
     where, candidates = _candidates(folder_or_files)
     if not candidates:
         raise DataError(f"no files in {where}; put your photos there ({', '.join(preprocess.FORMATS)}).")
-    size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+    size, load = (None if s is None else (s, s) if isinstance(s, int) else tuple(s) for s in (image_size, load_size))
     paths, images, skipped = [], [], []
     for path in candidates:
         try:
-            images.append(preprocess.load_image(path, size))
+            images.append(preprocess.load_image(path, size, load_size=load))
             paths.append(path)
         except preprocess.ImageFileError as error:
             print(f"skipping {error}", file=sys.stderr)

@@ -13,6 +13,7 @@ import os
 
 import tensorflow as tf
 
+from stargan_tf.export import preprocess
 from stargan_tf.pipelines import images, sampling
 from stargan_tf.pipelines.errors import DataError
 from stargan_tf.pipelines.loader import image_loader
@@ -83,14 +84,18 @@ def _train_dataset(paths_a, paths_b, image_size, load_size, global_batch_size, s
     )
 
 
-def _test_dataset(paths, key, image_size, batch_size, cache):
-    """Finite `{key, "name"}` batches of one domain in file order, resized to `image_size`."""
-    load = image_loader(paths, image_size, None, cache)
+def _test_dataset(paths, key, image_size, batch_size, cache, load_size):
+    """Finite `{key, "name"}` batches of one domain in file order, resized to `load_size` and
+    centre-cropped to `image_size` (`load_size` None: resized to `image_size`)."""
+    load_size = image_size if load_size is None else load_size
+    load = image_loader(paths, load_size, None, cache)
+    top, left = preprocess.centre_offsets((load_size,) * 2, (image_size,) * 2)
     names = tf.constant([os.path.basename(p) for p in paths])
 
     def element(index):
         """Test element `index`."""
-        return {key: images.to_unit_range(load(index)), "name": tf.gather(names, index)}
+        image = load(index)[top:top + image_size, left:left + image_size]
+        return {key: images.to_unit_range(image), "name": tf.gather(names, index)}
 
     return (
         tf.data.Dataset.range(len(paths))
@@ -112,11 +117,13 @@ def unpaired_dataset(
     cache=False,
     validation_cache_file=None,
     images_per_example=1,
+    test_load_size=None,
 ):
     """The unpaired pipeline of `split` as an `UnpairedInfo` (see its attributes for dict keys).
 
     `load_size` defaults to `image_size + 30` (CycleGAN's 286 for 256). Test images are
-    resized straight to `image_size`, without augmentation. `images_per_example` (1 or 2,
+    resized straight to `image_size`, without augmentation, or with `test_load_size` resized to
+    it and centre-cropped to `image_size` (DRIT's official test loader). `images_per_example` (1 or 2,
     dividing `global_batch_size`) groups consecutive training draws of a domain into one
     example.
     """
@@ -130,10 +137,10 @@ def unpaired_dataset(
     images.validate_image_files(paths_a + paths_b, validation_cache_file)
     if split == "test":
         return UnpairedInfo(
-            _test_dataset(paths_a, "image_a", image_size, global_batch_size, cache),
+            _test_dataset(paths_a, "image_a", image_size, global_batch_size, cache, test_load_size),
             len(paths_a),
             len(paths_b),
-            _test_dataset(paths_b, "image_b", image_size, global_batch_size, cache),
+            _test_dataset(paths_b, "image_b", image_size, global_batch_size, cache, test_load_size),
         )
     load_size = image_size + 30 if load_size is None else load_size
     if load_size < image_size:

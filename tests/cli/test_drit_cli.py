@@ -1,15 +1,20 @@
 """DRIT through main.py, in this process: test mode's random and reference-guided outputs
 (named, repeatable), the same through the Translator from the run, its SavedModel and its
-.tflite files, its refusals (odd batch, another --nz or --concat than the run's, an
+.tflite files, images framed as the official test loader frames them, its refusals (odd batch, another --nz or --concat than the run's, an
 empty --reference_dir) with exit code 2 and the run directory untouched, and the official
 totals in --mode=summary."""
 
+import json
 import os
 import sys
 
 import numpy as np
 import pytest
 from PIL import Image
+
+from stargan_tf import Translator
+from stargan_tf.export.contract import METADATA_ASSET
+from stargan_tf.export.images import to_pixels
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from in_process import snapshot, two_iteration_run  # noqa: E402
@@ -49,15 +54,30 @@ def test_test_mode_writes_random_and_reference_outputs_the_same_each_time(cli, d
     assert outputs[0] == outputs[1]
 
 
-def test_the_translator_gives_the_same_outputs_from_the_run_its_saved_model_and_its_tflite(cli, drit_run,
-                                                                                             builtin_data, tmp_path):
-    """Random attribute codes (drawn from the call's seed) and reference images, both
-    directions: the three forms agree within the export's verification bounds."""
+def test_the_export_and_test_mode_frame_images_alike_and_the_translator_forms_agree(cli, drit_run, builtin_data,
+                                                                                    tmp_path):
+    """Images are resized to --load_size (36) and their centred --image_size (32) window taken
+    (the official test loader), in test mode as in the export's metadata and preprocessing: the
+    same reference-guided translation from both, up to the PNG's rounding. Random attribute
+    codes (drawn from the call's seed) and reference images, both directions: the Translator's
+    three forms agree within the export's verification bounds."""
     code, _, err = cli(*TINY_DRIT, "--mode=export", f"--run_dir={drit_run}", "--tflite_quantization=float32")
     assert code == 0, err
     version = next((drit_run / "export").glob("*/1"))
-    results = outputs_of_every_form(drit_run, version, sorted(photos(tmp_path / "mine", 2, 2).iterdir()),
-                                    **builtin_data)
+    with open(version / METADATA_ASSET) as handle:
+        document = json.load(handle)
+    assert document["image_size"] == [32, 32] and document["load_size"] == [36, 36]
+    images, references = photos(tmp_path / "mine", 2, 2), photos(tmp_path / "refs", 1, 5)
+    code, _, err = cli(*TINY_DRIT, "--mode=test", f"--run_dir={drit_run}", f"--test_image_dir={images}",
+                       f"--reference_dir={references}", "--num_samples=1", "--direction=a2b",
+                       f"--result_dir={tmp_path / 'out'}")
+    assert code == 0, err
+    written = np.asarray(Image.open(tmp_path / "out" / "p0_a2b_from_p0.png"), np.int32)
+    exported = Translator.load(version).translate(images / "p0.png", endpoint="a2b_reference",
+                                                  reference=[references / "p0.png"], as_arrays=True)
+    assert np.abs(written - to_pixels(exported[0]).astype(np.int32)).max() <= 1
+
+    results = outputs_of_every_form(drit_run, version, sorted(images.iterdir()), **builtin_data)
     assert {"a2b", "b2a"} <= set(results) and all("tflite" in forms for forms in results.values())
     assert_forms_agree(results)
 

@@ -1,6 +1,7 @@
 """The two implementations of the one preprocessing agree: ``preprocess`` (PIL: test mode, the
 client, predict_tflite) and ``preprocess_graph`` (the ``*_bytes`` signatures), on every format
-and mode the graph reads, for square, wide and tall models; the graph reads sizes from headers;
+and mode the graph reads, for square, wide and tall models, with and without a load size (resize,
+then the centred window); the graph reads sizes from headers;
 the PIL paths refuse images above the pixel limit from the header too."""
 
 import io
@@ -60,14 +61,29 @@ def _files():
 FILES = _files()
 
 
-@pytest.mark.parametrize("size", [(16, 24), (24, 16), (16, 16), (64, 80)])
-def test_pil_and_graph_preprocessing_agree(size):
-    graph = tf.function(lambda data: preprocess_graph.preprocess_image(data, size),
+@pytest.mark.parametrize("size, load_size", [((16, 24), None), ((24, 16), None), ((16, 16), None),
+                                             ((64, 80), None), ((16, 16), (19, 19)), ((16, 24), (20, 27))])
+def test_pil_and_graph_preprocessing_agree(size, load_size):
+    graph = tf.function(lambda data: preprocess_graph.preprocess_image(data, size, load_size),
                         input_signature=[tf.TensorSpec([], tf.string)])
     for name, data in FILES.items():
-        ours = preprocess.load_image((name, data), size)
+        ours = preprocess.load_image((name, data), size, load_size=load_size)
         assert ours.shape == (*size, 3)
-        assert np.max(np.abs(ours - graph(tf.constant(data)).numpy())) < AGREEMENT, (name, size)
+        assert np.max(np.abs(ours - graph(tf.constant(data)).numpy())) < AGREEMENT, (name, size, load_size)
+
+
+def test_a_load_size_resizes_then_takes_the_centred_window():
+    """DRIT's official test framing: Resize(256) then CenterCrop(216); the window's offset
+    is torchvision's round((load - size) / 2), halves to even."""
+    assert preprocess.centre_offsets((256, 256), (216, 216)) == (20, 20)
+    assert preprocess.centre_offsets((37, 39), (32, 32)) == (2, 4)  # 2.5 -> 2, 3.5 -> 4
+    assert preprocess.centre_offsets((32, 32), (32, 32)) == (0, 0)
+    with pytest.raises(ValueError, match="smaller than the model's size"):
+        preprocess.centre_offsets((30, 40), (32, 32))
+    rgba = preprocess.read_rgba(("rgba.png", FILES["rgba.png"]))
+    whole = preprocess.from_rgba(rgba, (23, 25))
+    framed = preprocess.from_rgba(rgba, (16, 16), load_size=(23, 25))
+    np.testing.assert_array_equal(framed, whole[4:20, 4:20])  # offsets round(3.5) = 4, round(4.5) = 4
 
 
 def test_rgba_is_composited_on_white_and_bmp_alpha_ignored():

@@ -1,12 +1,14 @@
 """One preprocessing in every path that reads a user's image: test mode's loader, the ``*_bytes``
 signature (in the graph, fed by the REST client), the client's float body and predict_tflite
-give the same model input, measured through the probe bundle (``export_fixtures``): its PNG
+give the same model input, with and without a load size, measured through the probe bundle (``export_fixtures``): its PNG
 output stays at PROBE_LEVEL only where its input is within PROBE_RESOLUTION (3.9e-5, a 200th of
 an 8-bit level) of test mode's. Measured: 0 between the PIL paths (one implementation), at most
 5e-7 between PIL and the graph at this size (float rounding of the two resize implementations;
 JPEG decodes to the same 8 bits with the accurate IDCT)."""
 
+import dataclasses
 import io
+import json
 import os
 
 import numpy as np
@@ -17,6 +19,7 @@ from PIL import Image
 from export_fixtures import (PROBE_CENTRE, PROBE_GAIN, PROBE_LEVEL, PROBE_RESOLUTION, PROBE_SIZE, png16,
                              probe_bundle)
 from stargan_tf.export import client, export_bundle, predict_tflite, preprocess
+from stargan_tf.export.contract import METADATA_ASSET
 from stargan_tf.pipelines import load_user_images
 from stargan_tf.pipelines.images import decode_uint8
 
@@ -80,11 +83,17 @@ def files(tmp_path_factory):
     return paths, expected
 
 
-@pytest.fixture(scope="module")
-def probe(tmp_path_factory):
-    report = export_bundle(probe_bundle(), str(tmp_path_factory.mktemp("probe")), tflite_quantizations=("float32",),
-                           verify=False, verbose=False)
-    return report["path"], tf.saved_model.load(report["path"])
+@pytest.fixture(scope="module", params=[None, (S + 3, S + 3)], ids=["resized", "load_size"])
+def probe(request, files, tmp_path_factory):
+    """The probe exported resizing images straight to its size, and with a load size (resize,
+    then the centred window: DRIT's test framing; offsets round(1.5) = 2); test mode's images
+    of the files framed so."""
+    load = request.param
+    photos = load_user_images(list(files[0].values()), S, load)
+    expected = {os.path.basename(p): image for p, image in zip(photos.paths, photos.images)}
+    report = export_bundle(dataclasses.replace(probe_bundle(), load_size=load), str(tmp_path_factory.mktemp("probe")),
+                           tflite_quantizations=("float32",), verify=False, verbose=False)
+    return report["path"], tf.saved_model.load(report["path"]), expected
 
 
 def _chw(image):
@@ -122,11 +131,14 @@ def _levels_all_at_probe_level(png_bytes):
 @pytest.mark.parametrize("name", ["rgba_wide.png", "exif6.jpg", "keyed.gif", "photo.webp", "grey16.png",
                                   "rgb16.png"])
 def test_every_path_gives_the_model_test_modes_pixels(files, probe, tmp_path, name):
-    paths, expected = files
-    version_dir, loaded = probe
+    paths, _ = files
+    version_dir, loaded, expected = probe
     path, want = paths[name], _chw(expected[name])
 
-    body = client.request_from_files([path], "probe", {"expected": want[None]}, image_size=(S, S))
+    with open(os.path.join(version_dir, METADATA_ASSET)) as handle:  # what the client's --metadata reads
+        load_size = tuple(json.load(handle)["load_size"])
+    body = client.request_from_files([path], "probe", {"expected": want[None]}, image_size=(S, S),
+                                     load_size=load_size)
     floats = np.asarray(client.emulate_predict(loaded.signatures["probe"], body)["predictions"], np.float32)
     assert np.max(np.abs(floats - PROBE_CENTRE)) / PROBE_GAIN < 1e-7, "client float body"
 

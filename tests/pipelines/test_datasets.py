@@ -181,6 +181,20 @@ def test_unpaired_test_readers(shapes):
     assert a[0]["name"][0] == b"000001.jpg" and a[0]["image_a"].shape[1:] == (SIZE, SIZE, 3)
 
 
+def test_unpaired_test_images_framed_as_the_training_crops(shapes):
+    """``test_load_size`` (DRIT's test loader): each test image resized to it and its centred
+    ``image_size`` window taken, the same pixels as the straight resize to that size, cropped."""
+    load = SIZE + 5  # offset round(2.5) = 2, torchvision's rule
+    framed = unpaired_dataset(shapes["gray2color"], split="test", image_size=SIZE, global_batch_size=2,
+                              test_load_size=load)
+    larger = unpaired_dataset(shapes["gray2color"], split="test", image_size=load, global_batch_size=2)
+    for dataset, key in ((framed.dataset, "image_a"), (framed.dataset_b, "image_b")):
+        got = next(iter(dataset))[key].numpy()
+        expected = next(iter(larger.dataset if key == "image_a" else larger.dataset_b))[key].numpy()
+        assert got.shape == (2, SIZE, SIZE, 3)
+        np.testing.assert_array_equal(got, expected[:, 2:2 + SIZE, 2:2 + SIZE])
+
+
 def test_folder_errors(shapes, tmp_path):
     with pytest.raises(DataError, match="--rafd_image_dir .*missing"):
         rafd_dataset(str(tmp_path / "missing"))

@@ -19,8 +19,9 @@ SPEC = SystemSpec(
         "tiny": {"shapes_pair": "gray2color", "image_size": 32, "load_size": 36, "ch": 4, "content_dis_layers": 0,
                  "dis_scale": 2, "batch_size": 4, "d_iter": 2, "num_iters": 4},
     },
-    # The official resize before the random crop (--resize_size 256 for --crop_size 216).
-    data_defaults={"load_size": 256},
+    # The official resize before the random crop (--resize_size 256 for --crop_size 216), and
+    # its test loader's resize and centre crop.
+    data_defaults={"load_size": 256, "test_center_crop": True},
     parameter_counts=(
         # Official per-module totals (research notes 1.5): E_content 9,018,112 = 2 x 3,918,976
         # + 1,180,160 shared; E_attr_concat 2 x 1,344,080; G_concat 1,180,160 shared + 2 x
