@@ -21,26 +21,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from benchmarks import shape_measures  # noqa: E402
+from benchmarks.trained_run import load_run  # noqa: E402
 from stargan_tf.cli.data import SHAPES_IMAGE_SIZE as SOURCE_SIZE  # noqa: E402
-
-
-def load_run(run_dir):
-    """The run's SaGAN with its latest weights (flags from its run_config.json)."""
-    import json
-    import tempfile
-
-    from stargan_tf.cli.systems import prepare
-    from stargan_tf.models.registry import REGISTRY
-    from stargan_tf.training.checkpoints import restore_networks
-
-    with open(os.path.join(run_dir, "run_config.json")) as handle:
-        recorded = json.load(handle)
-    spec = REGISTRY["sagan"]
-    given = {name: tuple(value) if isinstance(value, list) else value for name, value in recorded.items()
-             if name != "model"}
-    _, _, system = prepare(spec, given, tempfile.mkdtemp(), preset=None)
-    restore_networks(system.networks(), run_dir)
-    return system
 
 
 def edit(system, images, attribute, training):

@@ -155,7 +155,7 @@ class _FakeDrit:
     (the largest of the code's first three entries) or its reference has; ``collapsed``:
     always green."""
 
-    image_size = SIZE
+    image_size, load_size = SIZE, SIZE + 4  # framed as DRIT's exports are: resized, then the centred window
     endpoints = {"a2b": {"inputs": [{"kind": "image"}, {"kind": "normal", "shape": [8]}]},
                  "a2b_reference": {"inputs": [{"kind": "image"}, {"kind": "image"}]}}
 
@@ -173,7 +173,8 @@ class _FakeDrit:
                 colour = references[index].shape["colour"]
             rgb = np.full(3, 20)
             rgb[colour] = 230
-            outputs.append(_render(dict(example.shape, colour=colour, rgb=rgb)))
+            outputs.append(shape_measures.draw(dict(example.shape, colour=colour, rgb=rgb), False, SOURCE, SIZE,
+                                               self.load_size).pixels)
         return np.stack(outputs)
 
 
