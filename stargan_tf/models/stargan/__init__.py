@@ -19,8 +19,8 @@ SPEC = SystemSpec(
     presets={
         # 32x32, narrow networks; the paper's architecture stays behind the flags. One G update
         # per D update at twice the paper's learning rates: measured with
-        # benchmarks/preset_quality.py, shapes kept in 32% to 66% of the translations over four
-        # runs (colour 96-100%) against 41% with the paper's n_critic 5 (colour 93%); G at width
+        # benchmarks/preset_quality.py, shapes kept in 32% to 66% of the translations over five
+        # runs (colour 88-100%) against 41% with the paper's n_critic 5 (colour 93%); G at width
         # 16 trains 1.8 times faster than at 32 with the same figures. The misses are
         # dark-to-dark translations (README, Benchmarks).
         "shapes": {"selected_attrs": ("Red_Shape", "Green_Shape", "Blue_Shape", "Dark_Background"),
