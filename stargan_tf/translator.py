@@ -48,11 +48,11 @@ class Translator:
             to ``image_size`` (the export's ``load_size``; equal to it for most systems).
     """
 
-    def __init__(self, form, endpoints, frame, call, estimator=None):
-        """``frame``: (image_size, load_size); ``estimator``: the metadata of the ``attributes``
-        endpoint (``_call`` runs it), if any."""
-        self.form, self.endpoints, self._call = form, endpoints, call
-        self.image_size, self.load_size = (tuple(size) for size in frame)
+    def __init__(self, form, endpoints, image_size, call, estimator=None, load_size=None):
+        """``estimator``: the metadata of the ``attributes`` endpoint (``_call`` runs it), if any;
+        ``load_size``: None where it equals ``image_size``."""
+        self.form, self.endpoints, self.image_size, self._call = form, endpoints, tuple(image_size), call
+        self.load_size = self.image_size if load_size is None else tuple(load_size)
         # Its scores output: the name and the label names it estimates.
         self._scored = next(o for o in estimator["outputs"] if o["kind"] == SCORES) if estimator else None
 
@@ -79,28 +79,28 @@ class Translator:
                             "main.py --mode=export).")
         with open(path) as handle:
             document = json.load(handle)
-        size = document["image_size"]
-        return {e["name"]: e for e in document["endpoints"]}, (size, document.get("load_size", size))
+        return ({e["name"]: e for e in document["endpoints"]}, document["image_size"],
+                document.get("load_size"))  # absent in exports made before it was recorded
 
     @classmethod
     def _saved_model(cls, version_dir):
         import tensorflow as tf
 
-        endpoints, frame = cls._metadata(version_dir)
+        endpoints, size, load_size = cls._metadata(version_dir)
         model = tf.saved_model.load(version_dir)
 
         def call(endpoint, inputs):
             outputs = model.signatures[endpoint](**{k: tf.constant(v, tf.float32) for k, v in inputs.items()})
             return {k: v.numpy() for k, v in outputs.items()}
 
-        return cls("saved_model", endpoints, frame, call, endpoints.get(ATTRIBUTES))
+        return cls("saved_model", endpoints, size, call, endpoints.get(ATTRIBUTES), load_size)
 
     @classmethod
     def _tflite(cls, path):
         """One endpoint's file; the estimator, when a target needs it, from its sibling file."""
         from stargan_tf.export.predict_tflite import TFLiteSignature, version_folder
 
-        endpoints, frame = cls._metadata(version_folder(path))
+        endpoints, size, load_size = cls._metadata(version_folder(path))
         signature = TFLiteSignature(path)
         if signature.signature not in endpoints:
             raise UserError(f"{path}: its signature {signature.signature!r} is not among the export's endpoints "
@@ -114,8 +114,8 @@ class Translator:
             results = [runner({k: v[i] for k, v in inputs.items()}) for i in range(len(inputs["image"]))]
             return {name: np.stack([r[name] for r in results]) for name in results[0]}
 
-        return cls("tflite", {signature.signature: endpoints[signature.signature]}, frame, call,
-                   endpoints.get(ATTRIBUTES))
+        return cls("tflite", {signature.signature: endpoints[signature.signature]}, size, call,
+                   endpoints.get(ATTRIBUTES), load_size)
 
     @staticmethod
     def _sibling(path, signature, endpoint):
@@ -164,8 +164,7 @@ class Translator:
             outputs = outputs if isinstance(outputs, dict) else {endpoints[endpoint]["outputs"][0]["name"]: outputs}
             return {k: np.asarray(v) for k, v in outputs.items()}
 
-        return cls("run", endpoints, (bundle.image_size, bundle.load_size or bundle.image_size), call,
-                   endpoints.get(ATTRIBUTES))
+        return cls("run", endpoints, bundle.image_size, call, endpoints.get(ATTRIBUTES), bundle.load_size)
 
     # ---- translating ----------------------------------------------------------------------
     def conditions(self, endpoint=None):
