@@ -213,10 +213,10 @@ def unpaired_data(config, options, validation_cache_dir):
         data_dir = options.data_dir
         name = os.path.basename(os.path.normpath(data_dir))
     os.makedirs(validation_cache_dir, exist_ok=True)
-    data = UnpairedData(name, data_dir, config.image_size, config.batch_size,
-                        options.resolved_load_size(config.image_size), config.seed, options.cache,
+    load_size = options.resolved_load_size(config.image_size)
+    data = UnpairedData(name, data_dir, config.image_size, config.batch_size, load_size, config.seed, options.cache,
                         os.path.join(validation_cache_dir, "unpaired-train.json"), config.images_per_example,
-                        options.resolved_load_size(config.image_size) if options.test_center_crop else None)
+                        load_size if options.test_center_crop else None)
     data.make_dataset(0)  # validates the folders before any step runs
     return data
 

@@ -134,7 +134,7 @@ def _vector(model, name, values):
     return np.reshape(values, shape)
 
 
-def load_size(metadata, image_size):
+def metadata_load_size(metadata, image_size):
     """The size the export resizes images to before its centre crop (``preprocess.py``), from
     its metadata; None (resize straight to ``image_size``) for a file moved without it."""
     if metadata is None or tuple(metadata.get("image_size", ())) != tuple(image_size):
@@ -142,9 +142,9 @@ def load_size(metadata, image_size):
     return tuple(metadata.get("load_size", image_size))
 
 
-def _feeds(model, paths, images, conditions, random_inputs, seed, max_pixels, framing):
+def _feeds(model, paths, images, conditions, random_inputs, seed, max_pixels, load_size):
     """Per image file, {input name: one example}; raises ValueError naming what is missing.
-    ``framing``: the export's ``load_size`` (or None)."""
+    ``load_size``: the export's (or None)."""
     image_files = {model.image_inputs[0]: list(paths), **images}
     vectors = [k for k in model.inputs if k not in model.image_inputs]
     unknown = sorted((set(image_files) - set(model.image_inputs))
@@ -171,7 +171,7 @@ def _feeds(model, paths, images, conditions, random_inputs, seed, max_pixels, fr
     rng = np.random.default_rng(seed)
     examples = []
     for i in range(len(paths)):
-        feeds = {k: preprocess.load_image(files[i], model.image_size, max_pixels, framing)
+        feeds = {k: preprocess.load_image(files[i], model.image_size, max_pixels, load_size)
                  for k, files in image_files.items()}
         for name, values in conditions.items():
             feeds[name] = _vector(model, name, values[i] if np.ndim(values) == 2 else values)  # ';': one per image
@@ -194,7 +194,7 @@ def translate_files(tflite, paths, conditions, output_dir, signature=None, num_t
     model = TFLiteSignature(tflite, signature, num_threads)
     metadata = export_metadata(tflite)
     examples = _feeds(model, paths, dict(images or {}), conditions, list(random_inputs), seed, max_pixels,
-                      load_size(metadata, model.image_size))
+                      metadata_load_size(metadata, model.image_size))
     os.makedirs(output_dir, exist_ok=True)
     written = []
     for stem, feeds in zip(preprocess.output_stems(paths), examples):
