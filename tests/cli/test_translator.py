@@ -25,6 +25,10 @@ TARGET = {"Red_Shape": 0, "Green_Shape": 0, "Blue_Shape": 1}
 # The export's verification bound of float32 TFLite against the SavedModel is 1e-4 in [-1, 1]
 # units; the run's networks and the SavedModel run the same graph (float reassociation only).
 SAME = 1e-4
+# The same image in two rows of one batch: up to 9.5e-7 apart on an AVX2-only AMD EPYC (Zen 3),
+# whose kernels treat rows differently; equal on AVX-512. A read that loses the EXIF rotation is
+# more than 1e-3 away (asserted below), so 1e-5 keeps the check and the kernels' noise apart.
+ROW_NOISE = 1e-5
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +71,7 @@ def test_the_three_forms_give_the_same_translation(forms, tmp_path):
                for name, translator in forms.items()}
     for name, arrays in results.items():
         assert len(arrays) == 2 and arrays[0].shape == (16, 16, 3), name
-        np.testing.assert_allclose(arrays[0], arrays[1], atol=1e-6)  # a path and a PIL image read alike
+        np.testing.assert_allclose(arrays[0], arrays[1], atol=ROW_NOISE)  # a path and a PIL image read alike
         np.testing.assert_allclose(arrays[0], results["saved_model"][0], atol=SAME, err_msg=name)
     image = forms["tflite"].translate(str(photo), target=[0, 0, 1])[0]  # a list in label order; PIL out
     assert isinstance(image, Image.Image) and image.size == (16, 16)
@@ -82,7 +86,7 @@ def test_a_pil_image_is_turned_upright_as_its_file_is(forms, tmp_path):
     photo = tmp_path / "rotated.jpg"
     Image.fromarray(rng.integers(0, 255, (24, 40, 3), dtype=np.uint8)).save(photo, exif=exif)
     from_path, from_pil = forms["saved_model"].translate([photo, Image.open(photo)], target=TARGET, as_arrays=True)
-    np.testing.assert_array_equal(from_path, from_pil)
+    np.testing.assert_allclose(from_path, from_pil, atol=ROW_NOISE)
     stored_pixels = Image.fromarray(np.asarray(Image.open(photo)))  # the same pixels, no EXIF
     upright_ignored = forms["saved_model"].translate(stored_pixels, target=TARGET, as_arrays=True)
     assert np.max(np.abs(upright_ignored[0] - from_path)) > 1e-3  # the orientation matters here

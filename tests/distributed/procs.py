@@ -38,12 +38,16 @@ ALL_SYSTEMS = ",".join(REGISTRY)
 # CycleGAN's maths is the same under both strategies and their compiles are the longest;
 # Contextual GAN's sample grids complete sketches at every step.
 MULTI_WORKER_SYSTEMS = ",".join(["stargan", "drit", "sagan"])
-# Bound of ``relative_update_difference`` between a split run and one device. Measured on an
-# AMD EPYC (AVX-512) with oneDNN's and with Eigen's kernels: at most 1.5e-5 without bugs; with
-# the local-batch bug at least 1.3e-3 (U-GAT-IT's discriminators, whose spectral
-# normalisation dominates their movement) and about 1 elsewhere. 1e-4 leaves a margin of 7
-# and 13.
-SPLIT_TOLERANCE = 1e-4
+# Bound of ``relative_update_difference`` between a split run and one device, per system.
+# Without bugs, measured on an AMD EPYC Zen 4 (AVX-512) with oneDNN's and with Eigen's kernels:
+# at most 1.5e-5; on an AVX2-only Zen 3 with Eigen's: CycleGAN's generator_b2a 8.3e-4 (its
+# generators amplify rounding differences most, see ``harness.reinitialise_kernels``), every
+# other system under 1e-4. With the local-batch bug: at least 1.3e-3 for U-GAT-IT's
+# discriminators (whose spectral normalisation dominates their movement), about 1 for every
+# other network. So U-GAT-IT keeps 1e-4 (margin 13 to the bug), the others 1e-2 (12 times the
+# Zen 3 noise, about 100 times below the bug).
+SPLIT_TOLERANCE = {"ugatit": 1e-4}
+DEFAULT_SPLIT_TOLERANCE = 1e-2
 DEFAULT_SYSTEM = next(iter(REGISTRY))  # main.py's default --model: the process-level tests train it
 # The run every kill-and-resume test interrupts (one device or two workers) and compares with
 # the uninterrupted one (the ``uninterrupted_default_run`` fixture).
@@ -100,8 +104,11 @@ def harness_command(**flags):
     return command
 
 
-def run_harness(timeout=300, expect_rc=0, extra_env=None, **flags):
-    """Run the harness to completion; return ``{system (+jit): result JSON of task 0}``."""
+def run_harness(timeout=900, expect_rc=0, extra_env=None, **flags):
+    """Run the harness to completion; return ``{system (+jit): result JSON of task 0}``.
+
+    ``timeout`` only guards against a hang: the mirrored run of all six systems took more
+    than 300 s on 2 AVX2-only Zen 3 cores shared with the suite's other worker."""
     done = subprocess.run(harness_command(**flags), env=env(**(extra_env or {})), capture_output=True,
                           text=True, timeout=timeout)
     if done.returncode != expect_rc:
@@ -179,6 +186,7 @@ def assert_same_training(system, single_out, other_out, single_logs, other_logs)
     expected, got = read_weights(single_out, system), read_weights(other_out, system)
     for network in network_names(expected):
         difference = relative_update_difference(init, expected, got, network)
-        assert difference < SPLIT_TOLERANCE, f"{system}/{network}: the split run's update is {difference:.2e} off"
+        tolerance = SPLIT_TOLERANCE.get(system, DEFAULT_SPLIT_TOLERANCE)
+        assert difference < tolerance, f"{system}/{network}: the split run's update is {difference:.2e} off"
     for name, value in single_logs.items():
         assert np.isclose(other_logs[name], value, rtol=1e-4, atol=1e-6), (system, name, value, other_logs[name])
