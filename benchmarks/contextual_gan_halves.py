@@ -31,7 +31,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.trained_run import load_run_and_data  # noqa: E402
-from stargan_tf.pipelines.sketches import xdog_sketch  # noqa: E402
+from stargan_tf.pipelines.sketches import joint_halves, xdog_sketch  # noqa: E402
 from stargan_tf.pipelines.xdog import XDoGParameters  # noqa: E402
 
 
@@ -50,12 +50,6 @@ def coherence(sketches, photos, parameters):
     return float(matched), float(shuffled)
 
 
-def halves(joint):
-    """``(sketch, photo)`` halves of joint images [N, S, 2S, 3] (the sketch on the left)."""
-    size = joint.shape[1]
-    return joint[:, :, :size], joint[:, :, size:]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run_dir", required=True)
@@ -65,7 +59,8 @@ def main():
 
     system, data = load_run_and_data(args.run_dir)
     z = np.random.default_rng(args.seed).uniform(-1.0, 1.0, (args.samples, system.config.z_dim)).astype(np.float32)
-    fake_sketch, fake_photo = halves(system.generator(z, training=False).numpy())
+    fake = joint_halves(system.generator(z, training=False).numpy())
+    fake_sketch, fake_photo = fake["sketch"], fake["photo"]
     real = data.test_examples()
     real_sketch, real_photo = np.asarray(real["sketch"]), np.asarray(real["photo"])
 

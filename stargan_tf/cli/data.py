@@ -251,21 +251,17 @@ class SketchData:
         return self._dataset("train", global_batch_size=self.global_batch_size, seed=self.seed,
                              start_step=start_step, cache=self.cache)
 
-    def _halves(self, joint):
-        """``{"sketch", "photo"}``: joint images [B, S, 2S, 3] cut in two."""
-        return {"sketch": joint[:, :, :self.image_size], "photo": joint[:, :, self.image_size:]}
-
     def sample_examples(self, count):
         """The first ``count`` test pairs (fewer if the split is smaller), the joint images
         cut into their halves."""
-        return self._halves(next(iter(self._dataset("test", global_batch_size=count)))["joint"].numpy())
+        return sketches.joint_halves(next(iter(self._dataset("test", global_batch_size=count)))["joint"].numpy())
 
     def test_examples(self):
         """Every test pair: ``{"sketch", "photo", "names"}`` (the photos' file names)."""
         batches = list(self._dataset("test", global_batch_size=64))
         names = [name.decode() if isinstance(name, bytes) else str(name)
                  for batch in batches for name in batch["name"].numpy()]
-        return {**self._halves(np.concatenate([batch["joint"].numpy() for batch in batches])), "names": names}
+        return {**sketches.joint_halves(np.concatenate([batch["joint"].numpy() for batch in batches])), "names": names}
 
 
 def _sketch_splits(options):

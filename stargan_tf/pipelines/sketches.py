@@ -124,6 +124,12 @@ def split_photos(paths, split):
     return list(paths[:-num_test] if split == "train" else paths[-num_test:])
 
 
+def joint_halves(joint):
+    """``{"sketch", "photo"}``: joint images [B, S, 2S, C] cut in two (the sketch on the left)."""
+    size = joint.shape[1]
+    return {"sketch": joint[:, :, :size], "photo": joint[:, :, size:]}
+
+
 def xdog_sketch(photos, parameters):
     """XDoG sketches of ``photos`` float32 [B, S, S, 3] in [-1, 1]: [B, S, S, 1] in [-1, 1]
     (XDoG works on [0, 1]; the model sees both halves in [-1, 1])."""

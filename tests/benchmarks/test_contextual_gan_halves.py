@@ -30,8 +30,3 @@ def test_real_pairs_are_coherent_and_a_collapsed_sketch_half_is_not(pairs):
     matched, shuffled = contextual_gan_halves.coherence(collapsed, photos, PRESET_XDOG)
     assert abs(1.0 - matched / shuffled) < 0.2
 
-
-def test_halves_split_the_joint_image_sketch_left():
-    joint = np.concatenate([np.zeros((2, 4, 4, 3)), np.ones((2, 4, 4, 3))], axis=2)
-    sketch, photo = contextual_gan_halves.halves(joint)
-    assert sketch.shape == photo.shape == (2, 4, 4, 3) and sketch.max() == 0.0 and photo.min() == 1.0

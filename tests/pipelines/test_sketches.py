@@ -100,6 +100,13 @@ def test_drawn_sketches_are_the_grey_xdog_of_the_photo_beside_them(tmp_path):
     assert (sketch < 0).any()  # lines drawn: the dark square's edges
 
 
+def test_joint_halves_cut_the_sketch_left_and_the_photo_right():
+    joint = np.concatenate([np.zeros((2, 4, 4, 3)), np.ones((2, 4, 4, 3))], axis=2)
+    halves = sketches.joint_halves(joint)
+    assert halves["sketch"].shape == halves["photo"].shape == (2, 4, 4, 3)
+    assert halves["sketch"].max() == 0.0 and halves["photo"].min() == 1.0
+
+
 def test_sketch_files_are_read_as_grey_left_halves(tmp_path):
     write_pairs(tmp_path, "test", ["a", "b", "c"])
     sketch_paths, photo_paths = sketches.read_sketch_pairs(tmp_path, "test")
