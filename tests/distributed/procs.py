@@ -44,10 +44,10 @@ MULTI_WORKER_SYSTEMS = ",".join(["stargan", "drit", "sagan"])
 # generators amplify rounding differences most, see ``harness.reinitialise_kernels``), every
 # other system under 1e-4. With the local-batch bug: at least 1.3e-3 for U-GAT-IT's
 # discriminators (whose spectral normalisation dominates their movement), about 1 for every
-# other network. So U-GAT-IT keeps 1e-4 (margin 13 to the bug), the others 1e-2 (12 times the
-# Zen 3 noise, about 100 times below the bug).
-SPLIT_TOLERANCE = {"ugatit": 1e-4}
-DEFAULT_SPLIT_TOLERANCE = 1e-2
+# other network. So CycleGAN gets 1e-2 (12 times its Zen 3 noise, about 100 times below the
+# bug); every other system keeps 1e-4 (7 times the Zen 4 noise, 13 times below U-GAT-IT's bug).
+SPLIT_TOLERANCE = {"cyclegan": 1e-2}
+DEFAULT_SPLIT_TOLERANCE = 1e-4
 DEFAULT_SYSTEM = next(iter(REGISTRY))  # main.py's default --model: the process-level tests train it
 # The run every kill-and-resume test interrupts (one device or two workers) and compares with
 # the uninterrupted one (the ``uninterrupted_default_run`` fixture).
