@@ -46,6 +46,17 @@ def bce_with_logits(logits, target):
     return _per_example_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
 
 
+def _critic_with_input_gradients(critic, images):
+    """``(critic(images), d(sum of critic(images))/d images)``, the gradient float32: per
+    example, the gradient of its own logits (summing over the patch map equals
+    back-propagating ones over it, as the papers' codes do)."""
+    with tf.GradientTape() as tape:
+        tape.watch(images)
+        logits = critic(images)
+        critic_sum = tf.reduce_sum(tf.cast(logits, tf.float32))
+    return logits, tf.cast(tape.gradient(critic_sum, images), tf.float32)
+
+
 def gradient_penalty(critic, real, fake, alpha):
     """WGAN-GP (Gulrajani et al. 2017): (||grad_x_hat D(x_hat)||_2 - 1)^2 per example.
 
@@ -56,13 +67,26 @@ def gradient_penalty(critic, real, fake, alpha):
     """
     alpha = tf.reshape(tf.cast(alpha, real.dtype), [-1, 1, 1, 1])
     interpolated = alpha * real + (1.0 - alpha) * tf.stop_gradient(fake)
-    with tf.GradientTape() as tape:
-        tape.watch(interpolated)
-        # The sum equals back-propagating ones over the patch map, as in the paper's code.
-        critic_sum = tf.reduce_sum(tf.cast(critic(interpolated), tf.float32))
-    gradients = tf.cast(tape.gradient(critic_sum, interpolated), tf.float32)
+    _, gradients = _critic_with_input_gradients(critic, interpolated)
     norms = tf.sqrt(_per_example_sum(tf.square(gradients)) + 1e-12)
     return tf.square(norms - 1.0)
+
+
+def r1_penalty(critic, real):
+    """R1 (Mescheder, Geiger, Nowozin, ICML 2018, Eq. 9): ||grad_x D(x)||_2^2 per real example,
+    unweighted (the paper's gamma / 2 is the caller's). It penalises D's slope on the data
+    only, which keeps a D that separates real from fake early from saturating G's gradient.
+
+    Args:
+        critic: callable image -> logits.
+        real: a batch of real images.
+
+    Returns:
+        ``(critic(real), penalty [batch])``: the logits too, so D's real term reuses this
+        forward pass (a second one would also move batch norm's statistics twice).
+    """
+    logits, gradients = _critic_with_input_gradients(critic, real)
+    return logits, _per_example_sum(tf.square(gradients))
 
 
 # ---- domain classification (StarGAN Eq. 2 / 3) ---------------------------------------

@@ -31,6 +31,19 @@ def test_gradient_penalty_of_linear_critic():
     np.testing.assert_allclose(penalty, [expected] * 3, rtol=1e-5)
 
 
+def test_r1_penalty_is_each_real_examples_squared_gradient_norm():
+    # D(x) = sum(w * x^2) / 2 has the gradient w * x: a different norm for every example, so a
+    # penalty that mixed examples, took the norm unsquared or looked at anything but the real
+    # batch would be caught.
+    rng = np.random.default_rng(1)
+    w = tf.constant(rng.normal(size=(1, 4, 4, 3)).astype(np.float32))
+    real = tf.constant(rng.normal(size=(3, 4, 4, 3)).astype(np.float32))
+    logits, penalty = losses.r1_penalty(lambda x: 0.5 * tf.reduce_sum(w * tf.square(x), axis=[1, 2, 3]), real)
+    expected = np.sum(np.square(w.numpy() * real.numpy()), axis=(1, 2, 3))
+    np.testing.assert_allclose(penalty, expected, rtol=1e-5)
+    np.testing.assert_allclose(logits, 0.5 * np.sum(w.numpy() * np.square(real.numpy()), axis=(1, 2, 3)), rtol=1e-5)
+
+
 def test_classification_losses():
     logits = np.array([[2.0, -1.0, 0.5]], np.float32)
     labels = np.array([[1.0, 0.0, 1.0]], np.float32)
