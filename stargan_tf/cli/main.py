@@ -18,12 +18,17 @@ def main(argv):
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])} (flags take the form --name=value).")
     from stargan_tf.cli import app as cli_app
     from stargan_tf.errors import UserError
+    from stargan_tf.export.errors import ExportError
 
     try:
         cli_app.run(FLAGS)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except ExportError as error:  # not the user's input: the shipped files would differ from the model
+        print(f"error: {error}\nThe run's checkpoints are unchanged; --mode=export with the same --run_dir "
+              "exports them again.", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:  # the training loop has said where it stopped
         print("Stopped (Ctrl-C).", file=sys.stderr)
         return 130

@@ -131,3 +131,16 @@ def test_test_mode_reads_every_format_skips_what_it_cannot_and_keeps_names_apart
     assert sorted(os.listdir(tmp_path / "out")) == ["grid-001.png", "shape.bmp_Blue_Shape.png",
                                                      "shape.jpg_Blue_Shape.png", "x_Blue_Shape.png"]
     assert "Skipped 1 of 4 files" in out and "notes.txt" in out + err
+
+
+def test_a_failed_export_verification_is_a_message_and_exit_1(cli, monkeypatch):
+    from stargan_tf.cli import app
+    from stargan_tf.export.errors import ExportError
+
+    def fail(flags):
+        raise ExportError("export verification failed for m version 1 (no version written)")
+
+    monkeypatch.setattr(app, "run", fail)
+    code, _, err = cli("--model=stargan", "--mode=export")
+    assert code == 1 and "Traceback" not in err
+    assert "export verification failed" in err and "--mode=export with the same --run_dir" in err
