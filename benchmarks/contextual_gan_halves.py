@@ -19,6 +19,10 @@ and, where the run's sketches are XDoG drawings of its photos (the built-in data
   G's halves are no more related than two random samples', 1 when its sketch half is exactly
   its photo's XDoG; the real test pairs give 1 by construction, and their shuffled figure is
   printed as the scale.
+* **completions' coherence**: the same figure between the run's test sketches and the photos
+  its completion (sketch2photo, the run's settings) makes of them: whether the completed
+  photos follow the sketches' shapes and positions (issue 14's criterion), 0 when a
+  completion is no nearer its own sketch than another's.
 """
 
 import argparse
@@ -77,6 +81,10 @@ def main():
     print(f"  coherence, |G's sketch - XDoG(G's photo)|: own photo {matched:.4f}, another sample's {shuffled:.4f}: "
           f"1 - matched / shuffled = {1 - matched / shuffled:.2f} (real pairs: 1 by construction; "
           f"their shuffled difference {real_shuffled:.4f})")
+    completed = system.complete_all(real_sketch, "sketch2photo")
+    matched, shuffled = coherence(real_sketch, completed, parameters)
+    print(f"  completions' coherence, |test sketch - XDoG(its completed photo)| over {len(real_sketch)} test sketches: "
+          f"own {matched:.4f}, another's {shuffled:.4f}: 1 - matched / shuffled = {1 - matched / shuffled:.2f}")
 
 
 if __name__ == "__main__":

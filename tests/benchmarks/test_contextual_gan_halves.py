@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 
 from benchmarks import contextual_gan_halves, shape_measures
+from stargan_tf.cli import config_flags
+from stargan_tf.models import contextual_gan
 from stargan_tf.pipelines.sketches import xdog_sketch
-from stargan_tf.pipelines.xdog import XDoGParameters
 
 SIZE, COUNT = 32, 12
-PRESET_XDOG = XDoGParameters(sigma=0.5, k=2.0, tau=1.0, phi=20.0, epsilon=0.02)
+PRESET_XDOG = config_flags.resolve(contextual_gan.SPEC, {}).data.xdog_parameters()  # the CPU preset's
 
 
 @pytest.fixture(scope="module")

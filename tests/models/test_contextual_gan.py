@@ -42,14 +42,18 @@ def test_maximum_leaky_relu_is_leaky_relu():
 def system():
     tf.keras.utils.set_random_seed(0)
     config = ContextualGANConfig(image_size=16, z_dim=8, gf_dim=4, df_dim=4, batch_size=4, completion_iters=30,
-                                 completion_candidates=6, completion_lr=0.05)
+                                 completion_candidates=6, completion_lr=0.05, r1_gamma=10.0)
     built = ContextualGAN(config)
     built.make_optimizers()
     joints = tf.constant(np.random.default_rng(0).uniform(-1, 1, (4, 16, 32, 3)).astype(np.float32))
     for iteration in range(3):
+        logs = {}
         for name in built.steps_for(iteration):
-            logs = getattr(built, name)({"joint": joints}, tf.constant(iteration, tf.int64))
-            assert all(np.isfinite(float(v)) for v in logs.values()), logs
+            logs.update(getattr(built, name)({"joint": joints}, tf.constant(iteration, tf.int64)))
+        assert all(np.isfinite(float(v)) for v in logs.values()), logs
+        # D's loss carries R1 with the weight gamma / 2 (losses.r1_penalty is tested on its own).
+        np.testing.assert_allclose(float(logs["D/loss"]), float(logs["D/loss_real"] + logs["D/loss_fake"]
+                                                                + 5.0 * logs["D/r1"]), rtol=1e-6)
     # Three steps leave batch norm's moving statistics at their start (variance 1 against the
     # N(0, 0.02) layers' ~1e-3): G's inference output would hardly depend on z. Settle them.
     codes = tf.constant(np.random.default_rng(5).uniform(-1, 1, (64, 8)).astype(np.float32))

@@ -10,16 +10,19 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from stargan_tf.cli import config_flags
 from stargan_tf.cli.data import sketch_data
 from stargan_tf.cli.data_options import SketchDataOptions
+from stargan_tf.models import contextual_gan
 from stargan_tf.models.config import ConfigError
 from stargan_tf.pipelines import DataError, images, sketches
 from stargan_tf.pipelines.xdog import LUMA, XDoGParameters, xdog
 
 SIZE = 16
-# Measured with benchmarks/xdog_shapes.py on the built-in shapes (the best share outlined
-# at 32 px and at 64 px); the public code's defaults draw almost nothing on them.
-BUILTIN_XDOG_32 = XDoGParameters(sigma=0.5, k=2.0, tau=1.0, phi=20.0, epsilon=0.02)
+# Measured with benchmarks/xdog_shapes.py on the built-in shapes: the CPU preset's values
+# (2-px lines on white paper at 32 px) and the grey-paper values that outline the most shapes
+# at 64 px (README); the public code's defaults draw almost nothing on them.
+BUILTIN_XDOG_32 = config_flags.resolve(contextual_gan.SPEC, {}).data.xdog_parameters()  # the CPU preset's
 BUILTIN_XDOG_64 = XDoGParameters(sigma=0.6, k=2.0, tau=1.0, phi=20.0, epsilon=0.01)
 
 

@@ -30,6 +30,8 @@ class ContextualGANConfig(TrainingConfig):
     df_dim: int = option(64, "Discriminator channels of its first layer (x 8 at the last, 512 in the paper).",
                          architecture=True, minimum=1)
     lr: float = option(2e-4, "Learning rate of G and D (Adam).", minimum=0.0)
+    r1_gamma: float = option(0.0, "Weight gamma of the R1 penalty gamma/2 ||grad D(real)||^2 in D's loss "
+                                  "(Mescheder et al. 2018); 0: the paper's plain loss.", minimum=0.0)
     beta1: float = option(0.5, "Adam beta1.")
     beta2: float = option(0.999, "Adam beta2.")
     direction: str = option("sketch2photo", "Completion: the known half is the sketch (sketch2photo) or the photo "
