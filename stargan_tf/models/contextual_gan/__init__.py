@@ -28,8 +28,8 @@ SPEC = SystemSpec(
                    "r1_gamma": 10.0, "completion_iters": 200, "completion_candidates": 100, "log_step": 10,
                    "sample_step": 500, "model_save_step": 500, "xdog_sigma": 0.8, "xdog_k": 1.6, "xdog_tau": 1.0,
                    "xdog_phi": 200.0, "xdog_epsilon": -0.005, "cache": True},
-        "tiny": {"image_size": 16, "z_dim": 8, "gf_dim": 4, "df_dim": 4, "batch_size": 4, "num_iters": 4, "r1_gamma": 10.0,
-                 "completion_iters": 3, "completion_candidates": 3, "xdog_sigma": 0.5, "xdog_k": 2.0,
+        "tiny": {"image_size": 16, "z_dim": 8, "gf_dim": 4, "df_dim": 4, "batch_size": 4, "num_iters": 4,
+                 "r1_gamma": 10.0, "completion_iters": 3, "completion_candidates": 3, "xdog_sigma": 0.5, "xdog_k": 2.0,
                  "xdog_tau": 1.0, "xdog_phi": 20.0, "xdog_epsilon": 0.02},
     },
     parameter_counts=(
