@@ -39,7 +39,8 @@ def test_sketch_mode_refusals_and_an_unknown_direction(cli, tmp_path):
     cases = [(["--model=stargan", "--mode=sketch", f"--test_image_dir={tmp_path}", f"--result_dir={tmp_path}"],
               "--model=contextual_gan"),
              (["--model=contextual_gan", "--mode=sketch", f"--test_image_dir={tmp_path}"], "--result_dir"),
-             (["--model=contextual_gan", "--direction=sideways"], "--direction=sideways")]
+             (["--model=contextual_gan", "--direction=sideways"], "--direction=sideways"),
+             (["--model=contextual_gan", "--completion_scales=6"], "--completion_scales=6")]
     for argv, words in cases:
         code, _, err = cli(*argv)
         assert code == 2, (argv, err)

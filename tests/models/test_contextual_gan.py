@@ -42,7 +42,7 @@ def test_maximum_leaky_relu_is_leaky_relu():
 def system():
     tf.keras.utils.set_random_seed(0)
     config = ContextualGANConfig(image_size=16, z_dim=8, gf_dim=4, df_dim=4, batch_size=4, completion_iters=30,
-                                 completion_candidates=6, completion_lr=0.05, r1_gamma=10.0)
+                                 completion_candidates=6, completion_lr=0.05, r1_gamma=10.0, completion_scales=2)
     built = ContextualGAN(config)
     built.make_optimizers()
     joints = tf.constant(np.random.default_rng(0).uniform(-1, 1, (4, 16, 32, 3)).astype(np.float32))
@@ -66,12 +66,62 @@ def sketches(count, seed=1):
     return np.random.default_rng(seed).uniform(-1, 1, (count, 16, 16, 3)).astype(np.float32)
 
 
+def reference_contextual_loss(joint, target, known_on_left, scales):
+    """The formula in NumPy for one image: per scale s (block side k = 2^s), k x the mean of
+    the squared k x k block means of the difference over the known half."""
+    size = joint.shape[0]
+    difference = (joint - target)[:, :size] if known_on_left else (joint - target)[:, size:]
+    total = 0.0
+    for level in range(scales):
+        side = 2 ** level
+        means = difference.reshape(size // side, side, size // side, side, 3).mean(axis=(1, 3))
+        total += side * np.mean(means ** 2)
+    return total
+
+
+@pytest.mark.parametrize("known_on_left", [True, False])
+def test_the_contextual_loss_at_block_scales_is_its_formula(known_on_left):
+    rng = np.random.default_rng(4)
+    joints = rng.uniform(-1, 1, (2, 3, 16, 32, 3)).astype(np.float32)
+    targets = rng.uniform(-1, 1, (2, 1, 16, 32, 3)).astype(np.float32)
+    for scales in (1, 3, 5):
+        losses = contextual_loss(tf.constant(joints), tf.constant(targets), known_half_mask(16, known_on_left),
+                                 scales).numpy()
+        assert losses.shape == (2, 3)
+        expected = [[reference_contextual_loss(joints[i, j], targets[i, 0], known_on_left, scales) for j in range(3)]
+                    for i in range(2)]
+        np.testing.assert_allclose(losses, expected, rtol=1e-5)
+
+
+def outline(offset):
+    """A 32 x 64 joint image: white paper on the left with a 2-px black square outline,
+    shifted right by ``offset`` pixels; the right half is blank (ignored by the loss)."""
+    joint = np.ones((32, 64, 3), np.float32)
+    top, left, side = 8, 8 + offset, 14
+    joint[top:top + side, left:left + side] = -1.0
+    joint[top + 2:top + side - 2, left + 2:left + side - 2] = 1.0
+    return joint
+
+
+def test_block_scales_make_a_nearby_outline_cheaper_than_blank_paper():
+    """Why the preset completes with block scales: per pixel, an outline 3 px off the
+    sketch's costs more than no outline at all, so the descent drifts to blank paper;
+    with block means the nearby outline is the cheaper one."""
+    target = tf.constant(outline(0)[None, None])
+    candidates = tf.constant(np.stack([outline(3), np.ones((32, 64, 3), np.float32)])[None])
+    mask = known_half_mask(32, True)
+    shifted, blank = contextual_loss(candidates, target, mask, 1).numpy()[0]
+    assert blank < shifted
+    shifted, blank = contextual_loss(candidates, target, mask, 4).numpy()[0]
+    assert shifted < blank
+
+
 def test_best_of_n_starts_from_the_closest_candidate_and_the_descent_lowers_the_loss(system):
     known = tf.constant(sketches(3))
     result = system.complete(known)
     joints = system.generator(tf.constant(system.candidates()), training=False)
     targets = tf.concat([known, tf.zeros_like(known)], axis=2)
-    losses = contextual_loss(joints[None], targets[:, None], known_half_mask(16, True)).numpy()
+    losses = contextual_loss(joints[None], targets[:, None], known_half_mask(16, True), 2).numpy()
     np.testing.assert_allclose(result["start_loss"].numpy(), losses.min(axis=1), rtol=1e-5)
     assert np.all(result["loss"].numpy() < result["start_loss"].numpy())
     assert np.all(np.abs(result["z"].numpy()) <= 1.0)
@@ -100,3 +150,14 @@ def test_completion_runs_as_one_loop_in_a_graph(system):
                          autograph=False).get_concrete_function(tf.TensorSpec([None, 16, 16, 3]))
     ops = {op.type for op in traced.graph.get_operations()}
     assert "While" in ops or "StatelessWhile" in ops
+
+
+def test_the_lr_is_constant_by_default_and_falls_to_0_over_num_iters_decay():
+    small = dict(image_size=16, z_dim=8, gf_dim=4, df_dim=4, batch_size=4, lr=1e-3, num_iters=100)
+    constant = ContextualGAN(ContextualGANConfig(**small))
+    assert [constant.learning_rates(i)["generator"] for i in (0, 99)] == [1e-3, 1e-3]
+    decaying = ContextualGAN(ContextualGANConfig(num_iters_decay=40, **small))
+    rates = [decaying.learning_rates(i) for i in (0, 60, 80, 100)]
+    np.testing.assert_allclose([r["generator"] for r in rates], [1e-3, 1e-3, 5e-4, 0.0])
+    assert all(r["generator"] == r["discriminator"] for r in rates)
+

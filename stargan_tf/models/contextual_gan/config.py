@@ -4,7 +4,7 @@ notes, section 3)."""
 
 import dataclasses
 
-from stargan_tf.models.config import TrainingConfig, option, require_multiple
+from stargan_tf.models.config import ConfigError, TrainingConfig, option, require_multiple
 
 UPSAMPLINGS = 4  # stride-2 transposed convolutions from the (S/16, S/8) map to the (S, 2S) joint image
 DIRECTIONS = ("sketch2photo", "photo2sketch")
@@ -30,6 +30,8 @@ class ContextualGANConfig(TrainingConfig):
     df_dim: int = option(64, "Discriminator channels of its first layer (x 8 at the last, 512 in the paper).",
                          architecture=True, minimum=1)
     lr: float = option(2e-4, "Learning rate of G and D (Adam).", minimum=0.0)
+    num_iters_decay: int = option(0, "Iterations at the end of the run over which the lr falls linearly to 0 "
+                                     "(0: constant, the paper's).", minimum=0)
     r1_gamma: float = option(0.0, "Weight gamma of the R1 penalty gamma/2 ||grad D(real)||^2 in D's loss "
                                   "(Mescheder et al. 2018); 0: the paper's plain loss.", minimum=0.0)
     beta1: float = option(0.5, "Adam beta1.")
@@ -43,8 +45,16 @@ class ContextualGANConfig(TrainingConfig):
                                       minimum=0.0)
     completion_lr: float = option(0.01, "Completion: step size of the momentum descent on z.", minimum=0.0)
     completion_momentum: float = option(0.9, "Completion: momentum of the descent on z.", minimum=0.0)
+    completion_scales: int = option(1, "Completion: scales of the contextual loss: 1 is the mean squared "
+                                       "difference on the known half; each more adds it over 2x2, 4x4, ... "
+                                       "block means, which pulls thin sketch lines to their place (README).",
+                                    minimum=1)
 
     def __post_init__(self):
         super().__post_init__()
         require_multiple("image_size", self.image_size, 2 ** UPSAMPLINGS,
                          "the generator starts from an (image_size/16, image_size/8) map and doubles it four times.")
+        if self.completion_scales > UPSAMPLINGS + 1:
+            raise ConfigError(f"--completion_scales={self.completion_scales} is more than {UPSAMPLINGS + 1}: its "
+                              f"blocks of {2 ** (self.completion_scales - 1)} pixels need not divide --image_size "
+                              f"(a multiple of {2 ** UPSAMPLINGS}); use 1 to {UPSAMPLINGS + 1}.")

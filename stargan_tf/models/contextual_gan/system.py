@@ -11,6 +11,7 @@ from stargan_tf.models.base import INPUT, OUTPUT, Column, GANSystem
 from stargan_tf.models.contextual_gan.completion import complete
 from stargan_tf.models.contextual_gan.networks import joint_discriminator, joint_generator
 from stargan_tf.pipelines.sketches import HALVES
+from stargan_tf.training.schedules import linear_decay
 
 TEST_BATCH = 32  # test pairs completed at once
 # TFLite's float32 kernels round differently from TensorFlow's, and the completion feeds each
@@ -56,7 +57,9 @@ class ContextualGAN(GANSystem):
         return self.optimizers
 
     def learning_rates(self, iteration):
-        return {"generator": self.config.lr, "discriminator": self.config.lr}
+        c = self.config
+        lr = linear_decay(c.lr, iteration, c.num_iters - c.num_iters_decay, c.num_iters)
+        return {"generator": lr, "discriminator": lr}
 
     def steps_for(self, iteration):
         return ("discriminator_step", "generator_step")
@@ -77,7 +80,8 @@ class ContextualGAN(GANSystem):
 
         def run(images, candidates):
             return complete(self.generator, self.discriminator, images, candidates, known_on_left,
-                            c.completion_iters, c.completion_lr, c.completion_momentum, c.completion_lambda)
+                            c.completion_iters, c.completion_lr, c.completion_momentum, c.completion_lambda,
+                            c.completion_scales)
 
         return run
 
@@ -172,7 +176,7 @@ class ContextualGAN(GANSystem):
             metadata={"system": "contextual_gan", "completion_iters": c.completion_iters,
                       "completion_candidates": c.completion_candidates, "completion_lambda": c.completion_lambda,
                       "completion_lr": c.completion_lr, "completion_momentum": c.completion_momentum,
-                      "candidate_seed": c.seed, "xdog": self.xdog})
+                      "completion_scales": c.completion_scales, "candidate_seed": c.seed, "xdog": self.xdog})
 
     # ---- replica steps ----------------------------------------------------------------
     def _fakes(self, local_batch, iteration, salt):
