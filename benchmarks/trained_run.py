@@ -13,7 +13,11 @@ def load_run(run_dir):
 
 
 def load_run_and_data(run_dir):
-    """``(system, data)``: ``load_run``'s system and the run's data as training read it."""
+    """``(system, data)``: ``load_run``'s system and the run's data as training read it.
+
+    The flags are those ``main.py --run_dir=<run>`` would give it: the recorded ones over the
+    CPU preset when the run trained on the built-in data, so settings the record leaves out
+    (a completion's candidates, say) are the run's, not the flags' defaults."""
     from stargan_tf.cli.systems import prepare
     from stargan_tf.models.registry import REGISTRY
     from stargan_tf.training.checkpoints import restore_networks
@@ -22,6 +26,6 @@ def load_run_and_data(run_dir):
         recorded = json.load(handle)
     spec = REGISTRY[recorded.pop("model")]
     given = {name: tuple(value) if isinstance(value, list) else value for name, value in recorded.items()}
-    _, data, system = prepare(spec, given, tempfile.mkdtemp(), preset=None)
+    _, data, system = prepare(spec, given, tempfile.mkdtemp())
     restore_networks(system.networks(), run_dir)
     return system, data
