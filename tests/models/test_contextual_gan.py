@@ -121,7 +121,8 @@ def test_best_of_n_starts_from_the_closest_candidate_and_the_descent_lowers_the_
     result = system.complete(known)
     joints = system.generator(tf.constant(system.candidates()), training=False)
     targets = tf.concat([known, tf.zeros_like(known)], axis=2)
-    losses = contextual_loss(joints[None], targets[:, None], known_half_mask(16, True), 2).numpy()
+    losses = contextual_loss(joints[None], targets[:, None], known_half_mask(16, True),
+                             system.config.completion_scales).numpy()
     np.testing.assert_allclose(result["start_loss"].numpy(), losses.min(axis=1), rtol=1e-5)
     assert np.all(result["loss"].numpy() < result["start_loss"].numpy())
     assert np.all(np.abs(result["z"].numpy()) <= 1.0)
