@@ -14,6 +14,7 @@ import dataclasses
 import typing
 
 from stargan_tf.errors import UserError
+from stargan_tf.training.schedules import linear_decay
 
 
 class ConfigError(UserError, ValueError):
@@ -117,16 +118,37 @@ class TrainingConfig:
 
 
 @dataclasses.dataclass(frozen=True)
-class TwoDomainConfig(TrainingConfig):
+class AdamConfig(TrainingConfig):
+    """Fields of a system whose networks all train with one Adam setting; the defaults are
+    DCGAN's (Radford et al. 2016, Sec. 4), which CycleGAN, U-GAT-IT, SaGAN and Contextual GAN
+    keep."""
+
+    lr: float = option(2e-4, "Learning rate of the generators and discriminators (Adam).", minimum=0.0)
+    beta1: float = option(0.5, "Adam beta1.")
+    beta2: float = option(0.999, "Adam beta2.")
+
+
+@dataclasses.dataclass(frozen=True)
+class DecayingAdamConfig(AdamConfig):
+    """``AdamConfig`` whose rate is constant, as the paper's, unless ``num_iters_decay``
+    asks for a linear decay to 0 at the end of the run (SaGAN, Contextual GAN)."""
+
+    num_iters_decay: int = option(0, "Iterations at the end of the run over which the lr falls linearly to 0 "
+                                     "(0: constant, as the paper).", minimum=0)
+
+    def learning_rate(self, iteration):
+        """The rate at ``iteration``."""
+        return linear_decay(self.lr, iteration, self.num_iters - self.num_iters_decay, self.num_iters)
+
+
+@dataclasses.dataclass(frozen=True)
+class TwoDomainConfig(AdamConfig):
     """Fields every unpaired two-domain system has, with the official CycleGAN/U-GAT-IT
-    defaults (256 px, batch 1, Adam betas 0.5/0.999)."""
+    defaults (256 px, batch 1)."""
 
     image_size: int = 256
     batch_size: int = 1
     log_step: int = 100
-    lr: float = option(2e-4, "Learning rate of generators and discriminators (Adam).", minimum=0.0)
-    beta1: float = option(0.5, "Adam beta1.")
-    beta2: float = option(0.999, "Adam beta2.")
     direction: str = option("both", "Test mode: translate your images A->B, B->A or both.",
                             choices=("a2b", "b2a", "both"))
 

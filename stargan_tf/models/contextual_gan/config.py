@@ -4,14 +4,14 @@ notes, section 3)."""
 
 import dataclasses
 
-from stargan_tf.models.config import ConfigError, TrainingConfig, option, require_multiple
+from stargan_tf.models.config import ConfigError, DecayingAdamConfig, option, require_multiple
 
 UPSAMPLINGS = 4  # stride-2 transposed convolutions from the (S/16, S/8) map to the (S, 2S) joint image
 DIRECTIONS = ("sketch2photo", "photo2sketch")
 
 
 @dataclasses.dataclass(frozen=True)
-class ContextualGANConfig(TrainingConfig):
+class ContextualGANConfig(DecayingAdamConfig):
     """Contextual GAN's hyper-parameters.
 
     ``image_size`` is the side of one half: the joint image is ``image_size`` x
@@ -29,13 +29,8 @@ class ContextualGANConfig(TrainingConfig):
                          architecture=True, minimum=1)
     df_dim: int = option(64, "Discriminator channels of its first layer (x 8 at the last, 512 in the paper).",
                          architecture=True, minimum=1)
-    lr: float = option(2e-4, "Learning rate of G and D (Adam).", minimum=0.0)
-    num_iters_decay: int = option(0, "Iterations at the end of the run over which the lr falls linearly to 0 "
-                                     "(0: constant, the paper's).", minimum=0)
     r1_gamma: float = option(0.0, "Weight gamma of the R1 penalty gamma/2 ||grad D(real)||^2 in D's loss "
                                   "(Mescheder et al. 2018); 0: the paper's plain loss.", minimum=0.0)
-    beta1: float = option(0.5, "Adam beta1.")
-    beta2: float = option(0.999, "Adam beta2.")
     direction: str = option("sketch2photo", "Completion: the known half is the sketch (sketch2photo) or the photo "
                                             "(photo2sketch); the same model does both.", choices=DIRECTIONS)
     completion_candidates: int = option(10, "Completion: random z drawn per input; the one whose known half is "

@@ -11,7 +11,6 @@ from stargan_tf.models.base import INPUT, OUTPUT, Column, GANSystem
 from stargan_tf.models.contextual_gan.completion import complete
 from stargan_tf.models.contextual_gan.networks import joint_discriminator, joint_generator
 from stargan_tf.pipelines.sketches import HALVES
-from stargan_tf.training.schedules import linear_decay
 
 TEST_BATCH = 32  # test pairs completed at once
 # TFLite's float32 kernels round differently from TensorFlow's, and the completion feeds each
@@ -57,8 +56,7 @@ class ContextualGAN(GANSystem):
         return self.optimizers
 
     def learning_rates(self, iteration):
-        c = self.config
-        lr = linear_decay(c.lr, iteration, c.num_iters - c.num_iters_decay, c.num_iters)
+        lr = self.config.learning_rate(iteration)
         return {"generator": lr, "discriminator": lr}
 
     def steps_for(self, iteration):

@@ -3,13 +3,13 @@
 
 import dataclasses
 
-from stargan_tf.models.config import TrainingConfig, option, require_multiple
+from stargan_tf.models.config import DecayingAdamConfig, option, require_multiple
 
 DOWNSAMPLINGS = 3  # stride-2 convolutions in the AMN and the SAN (16x16 features at 128 px)
 
 
 @dataclasses.dataclass(frozen=True)
-class SaGANConfig(TrainingConfig):
+class SaGANConfig(DecayingAdamConfig):
     """SaGAN's hyper-parameters (paper Sec. 3; reference ``train.py`` defaults).
 
     An iteration consumes one batch: ``n_critic`` iterations update D, then one updates G
@@ -34,11 +34,6 @@ class SaGANConfig(TrainingConfig):
     lambda_cls: float = option(1.0, "Weight of the attribute classification losses (1 in the reference).",
                                minimum=0.0)
     n_critic: int = option(3, "D updates per G update (reference --d-iters).", minimum=1)
-    lr: float = option(2e-4, "Learning rate of G and D (Adam).", minimum=0.0)
-    beta1: float = option(0.5, "Adam beta1.")
-    beta2: float = option(0.999, "Adam beta2.")
-    num_iters_decay: int = option(0, "Iterations of linear lr decay to 0 at the end of the run (0: constant, as "
-                                     "the reference).", minimum=0)
 
     def __post_init__(self):
         super().__post_init__()

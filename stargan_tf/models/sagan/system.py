@@ -7,7 +7,6 @@ from stargan_tf.export.spec import BINARY, MASK, Condition, ServingBundle, Servi
 from stargan_tf.models.base import INPUT, OUTPUT, VISUAL, Column, GANSystem
 from stargan_tf.models.sagan.networks import (attribute_manipulation_network, sagan_discriminator,
                                               spatial_attention_network)
-from stargan_tf.training.schedules import linear_decay
 from stargan_tf.training.visualize import heatmap_to_rgb
 
 
@@ -101,8 +100,7 @@ class SaGAN(GANSystem):
         return self.amn.trainable_variables + self.san.trainable_variables
 
     def learning_rates(self, iteration):
-        c = self.config
-        lr = linear_decay(c.lr, iteration, c.num_iters - c.num_iters_decay, c.num_iters)
+        lr = self.config.learning_rate(iteration)
         return {"generator": lr, "discriminator": lr}
 
     def steps_for(self, iteration):
