@@ -137,6 +137,15 @@ def _validate_endpoint(endpoint):
     if not (endpoint.tflite is True or endpoint.tflite is False
             or (isinstance(endpoint.tflite, str) and endpoint.tflite.strip())):
         raise ValueError(f"{where}: tflite must be True, False or a non-empty reason, got {endpoint.tflite!r}")
+    stand_in = endpoint.verified_as
+    if stand_in is not None:
+        _validate_endpoint(stand_in)
+        if ([(i.name, i.kind) for i in stand_in.inputs] != [(i.name, i.kind) for i in endpoint.inputs]
+                or [(o.name, o.kind) for o in stand_in.outputs] != [(o.name, o.kind) for o in endpoint.outputs]):
+            raise ValueError(f"{where} is verified as {stand_in.name!r}, whose inputs or outputs differ")
+        if stand_in.verified_as is not None or stand_in.tflite is not True or endpoint.tflite is not True:
+            raise ValueError(f"{where} is verified as {stand_in.name!r}: both must convert to TFLite, and the "
+                             "stand-in is verified itself")
 
 
 def validate_bundle(bundle):

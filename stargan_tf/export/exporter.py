@@ -3,6 +3,7 @@ files, verified, or nothing at all."""
 
 import datetime
 import os
+import tempfile
 import time
 
 import tensorflow as tf
@@ -52,6 +53,9 @@ def export_bundle(bundle, export_dir, version=None,
     try:
         contract.validate_bundle(bundle)
         bounds = {e.name: verify_lib.endpoint_tolerances(e, tolerances) for e in bundle.endpoints}
+        # A stand-in's bounds, under the name of the endpoint it verifies.
+        stand_in_bounds = {e.name: verify_lib.endpoint_tolerances(e.verified_as, tolerances)
+                           for e in bundle.endpoints if e.verified_as is not None}
     except ValueError as error:
         raise ExportError(f"cannot export bundle {bundle.model_name!r}: {error}") from error
     if isinstance(max_image_pixels, bool) or not isinstance(max_image_pixels, int) or max_image_pixels < 1:
@@ -70,7 +74,8 @@ def export_bundle(bundle, export_dir, version=None,
     started = time.time()
     try:
         report = _build(bundle, staging, version, final_path, tflite_quantizations, verify, sample_images,
-                        {**verify_lib.DEFAULT_TOLERANCES, **(tolerances or {})}, bounds, max_image_pixels)
+                        {**verify_lib.DEFAULT_TOLERANCES, **(tolerances or {})}, bounds, stand_in_bounds,
+                        max_image_pixels)
         report["removed_abandoned_staging"] = removed
         report["seconds"] = round(time.time() - started, 2)
         report_lib.write(report, staging)
@@ -110,7 +115,32 @@ def _convert(bundle, staging, precisions, report):
     return paths
 
 
-def _verify(bundle, staging, sample_images, bounds, tflite_paths, report):
+def _convert_stand_ins(bundle, directory, precisions):
+    """The TFLite files of the endpoints' ``verified_as`` stand-ins, in ``directory`` (not
+    shipped); returns {(endpoint, precision): path}."""
+    paths = {}
+    for endpoint in bundle.endpoints:
+        if endpoint.verified_as is not None:
+            files = tflite_lib.convert_endpoint(bundle, endpoint.verified_as, directory, precisions)
+            paths.update({(endpoint.name, precision): info["path"] for precision, info in files.items()})
+    return paths
+
+
+def _check_stand_in(bundle, entry, endpoint, feeds, path, bounds, references):
+    """Verify the stand-in's file of ``entry``'s precision against its eager call; the result
+    goes into ``entry["verified_as"]``, failures are returned."""
+    stand_in = endpoint.verified_as
+    if endpoint.name not in references:
+        references[endpoint.name] = verify_lib.reference_outputs(stand_in, feeds, bundle.image_size)
+    result = verify_lib.check_tflite(path, stand_in, entry["precision"], feeds, references[endpoint.name], bounds)
+    entry["verified_as"] = {"endpoint": stand_in.name, **result}
+    return {f"{entry['file']} (verified as {stand_in.name}):{output}": (
+                f"max abs error {check['max_abs_error']:.3g}, PSNR {check['psnr_db']} dB vs its eager call "
+                f"(bounds {result['tolerance']}, finite={check['finite']}, shape ok={check['shape_ok']})")
+            for output, check in result["outputs"].items() if not check["passed"]}
+
+
+def _verify(bundle, staging, sample_images, bounds, tflite_paths, report, stand_in_bounds, stand_in_paths):
     """Run the checks of ``verify.py``; results and failures go into the report."""
     inputs, report["samples"] = verify_lib.sample_inputs(bundle, sample_images)
     loaded = tf.saved_model.load(staging)
@@ -124,6 +154,7 @@ def _verify(bundle, staging, sample_images, bounds, tflite_paths, report):
                     f"(tolerance {check['tolerance']:g}), bytes vs float signature "
                     f"{report_lib.bytes_difference(result, check)}")
     endpoints = {e.name: e for e in bundle.endpoints}
+    references = {}  # the stand-ins' eager outputs, by endpoint
     for entry in report["tflite"]:
         name = entry["endpoint"]
         result = verify_lib.check_tflite(tflite_paths[(name, entry["precision"])], endpoints[name],
@@ -134,10 +165,14 @@ def _verify(bundle, staging, sample_images, bounds, tflite_paths, report):
                 report["failures"][f"{entry['file']}:{output}"] = (
                     f"max abs error {check['max_abs_error']:.3g}, PSNR {check['psnr_db']} dB vs SavedModel "
                     f"(bounds {result['tolerance']}, finite={check['finite']}, shape ok={check['shape_ok']})")
+        if (name, entry["precision"]) in stand_in_paths:
+            report["failures"].update(_check_stand_in(
+                bundle, entry, endpoints[name], inputs[name], stand_in_paths[(name, entry["precision"])],
+                stand_in_bounds[name], references))
 
 
 def _build(bundle, staging, version, final_path, precisions, verify, sample_images, tolerances, bounds,
-           max_image_pixels):
+           stand_in_bounds, max_image_pixels):
     signatures = saved_model_lib.write_saved_model(bundle, staging, max_image_pixels)
     report = {
         "model_name": bundle.model_name,
@@ -149,7 +184,10 @@ def _build(bundle, staging, version, final_path, precisions, verify, sample_imag
         "load_size": [int(v) for v in bundle.load_size or bundle.image_size],
         "max_image_pixels": max_image_pixels,
         "signatures": saved_model_lib.signature_summary(signatures),
-        "endpoints": {e.name: {"tolerances": bounds[e.name], "tflite": {"skipped": e.tflite_skipped}}
+        "endpoints": {e.name: {"tolerances": bounds[e.name], "tflite": {"skipped": e.tflite_skipped},
+                               **({"verified_as": {"endpoint": e.verified_as.name,
+                                                   "tolerances": stand_in_bounds[e.name]}}
+                                  if e.verified_as is not None else {})}
                       for e in bundle.endpoints},
         "saved_model": {"size_bytes": _dir_size(staging)},
         "tflite": [],
@@ -159,6 +197,8 @@ def _build(bundle, staging, version, final_path, precisions, verify, sample_imag
     }
     tflite_paths = _convert(bundle, staging, precisions, report)
     if verify:
-        _verify(bundle, staging, sample_images, bounds, tflite_paths, report)
+        with tempfile.TemporaryDirectory(prefix="tflite-stand-ins-") as directory:
+            stand_in_paths = _convert_stand_ins(bundle, directory, precisions)
+            _verify(bundle, staging, sample_images, bounds, tflite_paths, report, stand_in_bounds, stand_in_paths)
     report["passed"] = not report["failures"]
     return report

@@ -50,7 +50,8 @@ def _result(passed):
 
 def table(report):
     """A plain-text summary: one row per (SavedModel endpoint, output), per (.tflite file,
-    output), and per endpoint whose TFLite conversion was skipped, with the reason."""
+    output) followed by its stand-in's check where the endpoint is ``verified_as`` one, and
+    per endpoint whose TFLite conversion was skipped, with the reason."""
     rows = [("artifact", "output", "size", "max abs err", "PSNR dB", "result")]
     size = f"{report['saved_model']['size_bytes']:,} B"
     for name, check in sorted(report["saved_model"].get("checks", {}).items()):
@@ -65,6 +66,12 @@ def table(report):
                          _number(result["max_abs_error"], "err") if result else "-",
                          _number(result["psnr_db"], "psnr") if result else "-",
                          _result(result["passed"]) if result else "not verified"))
+            stand_in = entry.get("verified_as")
+            if stand_in:
+                result = stand_in["outputs"][output]
+                rows.append((f"  verified as {stand_in['endpoint']}", output, "-",
+                             _number(result["max_abs_error"], "err"), _number(result["psnr_db"], "psnr"),
+                             _result(result["passed"])))
     for name, endpoint in sorted(report["endpoints"].items()):
         if endpoint["tflite"]["skipped"]:
             rows.append((f"tflite:{name}", "-", "-", "-", "-", f"skipped: {endpoint['tflite']['skipped']}"))

@@ -112,6 +112,14 @@ class ServingEndpoint:
         tolerances: overrides of ``verify.DEFAULT_TOLERANCES`` for this endpoint (after the
             exporter's own ``tolerances`` argument).
         description: one line for the README / metadata.
+        verified_as: None, or an endpoint of the same inputs and outputs that runs the same
+            ops fewer times (an iterative search cut to a few steps). Its TFLite files are
+            converted beside this endpoint's (not shipped) and verified against its eager
+            call at its own bounds, which then stand for this endpoint's: a long search
+            carries each step's rounding into the next, so on some inputs TensorFlow and
+            TFLite end in different minima, while a wrong op or layout already shows after a
+            few steps. Give this endpoint report-only bounds (None) for what the search
+            amplifies.
     """
 
     name: str
@@ -121,6 +129,7 @@ class ServingEndpoint:
     tflite: bool | str = True
     tolerances: Mapping[str, float] = dataclasses.field(default_factory=dict)
     description: str = ""
+    verified_as: "ServingEndpoint | None" = None
 
     @property
     def image_inputs(self):

@@ -10,6 +10,7 @@ import pytest
 
 from export_fixtures import HEIGHT, WIDTH, two_way_bundle
 from stargan_tf.export import MASK, ExportError, ServingBundle, ServingEndpoint, ServingOutput, export_bundle
+from stargan_tf.export.verify import DEFAULT_TOLERANCES
 
 
 def test_layout_and_models_config(stargan_export, two_way_export):
@@ -193,3 +194,42 @@ def test_max_image_pixels_is_validated(tmp_path):
         with pytest.raises(ExportError, match="max_image_pixels must be a positive integer"):
             export_bundle(two_way_bundle("limits"), str(tmp_path), max_image_pixels=bad, verbose=False)
     assert not os.path.exists(tmp_path / "limits")
+
+
+def stand_in_bundle(name, stand_in_tolerances=None, stand_in_outputs=None):
+    """``a2b`` runs the generator three times, verified as ``a2b_once`` (the same op once),
+    with report-only bounds of its own, as an iterative search is exported."""
+    generator = two_way_bundle(name).trackables["genA2B"]
+    once = ServingEndpoint("a2b_once", lambda image: generator(image), tolerances=stand_in_tolerances or {},
+                           **({"outputs": stand_in_outputs} if stand_in_outputs else {}))
+    thrice = ServingEndpoint("a2b", lambda image: generator(generator(generator(image))), verified_as=once,
+                             tolerances={"float32_max_abs": None, "float16_min_psnr": None})
+    return ServingBundle(name, (HEIGHT, WIDTH), (thrice,), {"genA2B": generator})
+
+
+def test_an_endpoint_verified_as_a_stand_in(tmp_path):
+    """The stand-in's TFLite files are checked at its bounds and not shipped; the endpoint's
+    own differences are reported."""
+    report = export_bundle(stand_in_bundle("searched"), str(tmp_path), tflite_quantizations=("float32", "float16"),
+                           verbose=False)
+    assert sorted(os.listdir(tmp_path / "searched" / "1" / "tflite")) == ["a2b_float16.tflite", "a2b_float32.tflite"]
+    assert report["endpoints"]["a2b"]["verified_as"] == {
+        "endpoint": "a2b_once", "tolerances": {**DEFAULT_TOLERANCES}}
+    for entry in report["tflite"]:
+        assert entry["passed"] and entry["verified_as"]["endpoint"] == "a2b_once" and entry["verified_as"]["passed"]
+        assert entry["tolerance"]["max_abs"] is None and entry["tolerance"]["min_psnr_db"] is None
+        assert np.isfinite(entry["outputs"]["translated"]["max_abs_error"])
+    assert report["tflite"][0]["verified_as"]["tolerance"]["max_abs"] == DEFAULT_TOLERANCES["float32_max_abs"]
+    assert report["tflite"][1]["verified_as"]["tolerance"]["min_psnr_db"] == DEFAULT_TOLERANCES["float16_min_psnr"]
+
+
+def test_a_failing_stand_in_fails_the_export_and_a_mismatched_one_is_refused(tmp_path):
+    with pytest.raises(ExportError, match="a2b_float32.tflite \\(verified as a2b_once\\):translated") as caught:
+        export_bundle(stand_in_bundle("strict", {"float32_max_abs": -1.0}), str(tmp_path),
+                      tflite_quantizations=("float32",), verbose=False)
+    assert caught.value.report["tflite"][0]["outputs"]["translated"]["passed"]
+    assert os.listdir(tmp_path / "strict") == []
+    with pytest.raises(ExportError, match="verified as 'a2b_once', whose inputs or outputs differ"):
+        export_bundle(stand_in_bundle("mismatched", stand_in_outputs=(ServingOutput("other"),)), str(tmp_path),
+                      tflite_quantizations=("float32",), verbose=False)
+    assert not os.path.exists(tmp_path / "mismatched" / "1")

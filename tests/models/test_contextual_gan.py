@@ -4,6 +4,8 @@ completion: best-of-N starts from the candidate with the smallest contextual los
 lowers it, z stays in [-1, 1], the same input gives the same completion, and both directions
 complete the other half."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -12,7 +14,7 @@ from stargan_tf.layers.activations import MaximumLeakyReLU
 from stargan_tf.models.contextual_gan import networks
 from stargan_tf.models.contextual_gan.completion import complete, contextual_loss, known_half_mask
 from stargan_tf.models.contextual_gan.config import ContextualGANConfig
-from stargan_tf.models.contextual_gan.system import ContextualGAN
+from stargan_tf.models.contextual_gan.system import VERIFIED_STEPS, ContextualGAN
 
 
 
@@ -151,6 +153,24 @@ def test_completion_runs_as_one_loop_in_a_graph(system):
                          autograph=False).get_concrete_function(tf.TensorSpec([None, 16, 16, 3]))
     ops = {op.type for op in traced.graph.get_operations()}
     assert "While" in ops or "StatelessWhile" in ops
+
+
+def test_a_long_search_is_exported_verified_as_its_first_steps(system):
+    """The endpoints of a 30-step search report their TFLite differences and are verified
+    through a stand-in of VERIFIED_STEPS steps of the same loop; a short search is verified
+    itself."""
+    sketch = sketches(2, seed=4)
+    for endpoint in system.serving_bundle().endpoints:
+        stand_in = endpoint.verified_as
+        assert stand_in.name == f"{endpoint.name}_{VERIFIED_STEPS}_steps" and stand_in.verified_as is None
+        assert endpoint.tolerances == {"float32_max_abs": None, "float16_min_psnr": None} and not stand_in.tolerances
+        known = sketch if endpoint.name == "sketch2photo" else sketch[:, :, ::-1]
+        np.testing.assert_allclose(stand_in.translate(tf.constant(known)).numpy(),
+                                   complete(system.generator, system.discriminator, known,
+                                            tf.constant(system.candidates()), endpoint.name == "sketch2photo",
+                                            VERIFIED_STEPS, 0.05, 0.9, 0.01, 2)["completed"].numpy(), atol=1e-6)
+    short = ContextualGAN(dataclasses.replace(system.config, completion_iters=VERIFIED_STEPS))
+    assert all(e.verified_as is None and not e.tolerances for e in short.serving_bundle().endpoints)
 
 
 def test_the_lr_is_constant_by_default_and_falls_to_0_over_num_iters_decay():

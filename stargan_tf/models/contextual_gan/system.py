@@ -13,12 +13,15 @@ from stargan_tf.models.contextual_gan.networks import joint_discriminator, joint
 from stargan_tf.pipelines.sketches import HALVES
 
 TEST_BATCH = 32  # test pairs completed at once
-# TFLite's float32 kernels round differently from TensorFlow's, and the completion feeds each
-# step's rounding into the next z: after the preset's 200 steps on its trained weights the
-# completed images were 2.0e-3 and 2.8e-3 apart (a single generator pass: under 4e-5), over the
-# exporter's one-pass bound of 1e-3. One 8-bit level (2 / 255) keeps what passes invisible in a
-# PNG; a wrong op or layout sends the descent to another z, tenths apart.
-TFLITE_COMPLETION_MAX_ABS = 2.0 / 255.0
+# The export verifies each completion endpoint through a stand-in that runs the same loop for
+# this many steps. TFLite's float32 kernels round differently from TensorFlow's, and the
+# descent carries each step's rounding into the next: after 200 steps, inputs perturbed by
+# 1e-5 completed up to 0.02 apart on test sketches and 1.5 apart on noise (measured on trained
+# preset runs), and the SavedModel's and the TFLite file's completions of the same input ended
+# in different minima (up to 2.0 apart) on one of eight of G's own sketch halves. Over 5 steps
+# the same perturbation moves nothing by more than 1e-4, while a wrong op or layout already
+# moves every output by tenths.
+VERIFIED_STEPS = 5
 
 
 class ContextualGAN(GANSystem):
@@ -70,15 +73,17 @@ class ContextualGAN(GANSystem):
         rng = np.random.default_rng([c.seed, 7])
         return rng.uniform(-1.0, 1.0, (c.completion_candidates, c.z_dim)).astype(np.float32)
 
-    def completion(self, direction):
+    def completion(self, direction, iterations=None):
         """``(known halves, candidates) -> completion.complete(...)`` in ``direction`` with the
-        configured descent: what test mode compiles and the export traces."""
+        configured descent (``iterations`` steps instead, when given): what test mode compiles
+        and the export traces."""
         c = self.config
         known_on_left = HALVES[direction][0] == "sketch"
+        iterations = c.completion_iters if iterations is None else iterations
 
         def run(images, candidates):
             return complete(self.generator, self.discriminator, images, candidates, known_on_left,
-                            c.completion_iters, c.completion_lr, c.completion_momentum, c.completion_lambda,
+                            iterations, c.completion_lr, c.completion_momentum, c.completion_lambda,
                             c.completion_scales)
 
         return run
@@ -152,24 +157,33 @@ class ContextualGAN(GANSystem):
         c = self.config
         candidates = tf.constant(self.candidates())
 
-        def endpoint(direction):
-            completion = self.completion(direction)
+        def endpoint(direction, iterations=None, **verification):
+            completion = self.completion(direction, iterations)
 
             def translate(image):
                 return completion(image, candidates)["completed"]
 
             known_name, other_name = HALVES[direction]
+            name = direction if iterations is None else f"{direction}_{iterations}_steps"
             return ServingEndpoint(
-                direction, translate, inputs=(ServingInput("image", description=f"the {known_name} ({c.image_size}"
-                                                                                f"x{c.image_size} half)"),),
+                name, translate, inputs=(ServingInput("image", description=f"the {known_name} ({c.image_size}"
+                                                                           f"x{c.image_size} half)"),),
                 outputs=(ServingOutput("translated", description=f"the completed {other_name}"),),
                 description=f"{known_name} to {other_name} by latent-space completion (whole loop in the graph)",
-                tolerances={"float32_max_abs": TFLITE_COMPLETION_MAX_ABS})
+                **verification)
+
+        def verified_endpoint(direction):
+            if c.completion_iters <= VERIFIED_STEPS:
+                return endpoint(direction)
+            # The TFLite files' differences from the SavedModel are reported; the stand-in's
+            # bound them (VERIFIED_STEPS says why).
+            return endpoint(direction, tolerances={"float32_max_abs": None, "float16_min_psnr": None},
+                            verified_as=endpoint(direction, VERIFIED_STEPS))
 
         size = c.image_size
         return ServingBundle(
             model_name=self.name, image_size=(size, size),
-            endpoints=(endpoint("sketch2photo"), endpoint("photo2sketch")),
+            endpoints=(verified_endpoint("sketch2photo"), verified_endpoint("photo2sketch")),
             trackables={"generator": self.generator, "discriminator": self.discriminator},
             metadata={"system": "contextual_gan", "completion_iters": c.completion_iters,
                       "completion_candidates": c.completion_candidates, "completion_lambda": c.completion_lambda,
