@@ -134,8 +134,13 @@ def _check_stand_in(bundle, entry, endpoint, feeds, path, bounds, references):
         references[endpoint.name] = verify_lib.reference_outputs(stand_in, feeds, bundle.image_size)
     result = verify_lib.check_tflite(path, stand_in, entry["precision"], feeds, references[endpoint.name], bounds)
     entry["verified_as"] = {"endpoint": stand_in.name, **result}
-    return {f"{entry['file']} (verified as {stand_in.name}):{output}": (
-                f"max abs error {check['max_abs_error']:.3g}, PSNR {check['psnr_db']} dB vs its eager call "
+    return _tflite_failures(f"{entry['file']} (verified as {stand_in.name})", result, "its eager call")
+
+
+def _tflite_failures(artifact, result, reference):
+    """``{artifact:output: why}`` of the outputs a ``verify.check_tflite`` result fails."""
+    return {f"{artifact}:{output}": (
+                f"max abs error {check['max_abs_error']:.3g}, PSNR {check['psnr_db']} dB vs {reference} "
                 f"(bounds {result['tolerance']}, finite={check['finite']}, shape ok={check['shape_ok']})")
             for output, check in result["outputs"].items() if not check["passed"]}
 
@@ -160,11 +165,7 @@ def _verify(bundle, staging, sample_images, bounds, tflite_paths, report, stand_
         result = verify_lib.check_tflite(tflite_paths[(name, entry["precision"])], endpoints[name],
                                          entry["precision"], inputs[name], outputs[name], bounds[name])
         entry.update(result)
-        for output, check in result["outputs"].items():
-            if not check["passed"]:
-                report["failures"][f"{entry['file']}:{output}"] = (
-                    f"max abs error {check['max_abs_error']:.3g}, PSNR {check['psnr_db']} dB vs SavedModel "
-                    f"(bounds {result['tolerance']}, finite={check['finite']}, shape ok={check['shape_ok']})")
+        report["failures"].update(_tflite_failures(entry["file"], result, "SavedModel"))
         if (name, entry["precision"]) in stand_in_paths:
             report["failures"].update(_check_stand_in(
                 bundle, entry, endpoints[name], inputs[name], stand_in_paths[(name, entry["precision"])],
