@@ -159,15 +159,15 @@ class ContextualGAN(GANSystem):
         c = self.config
         candidates = tf.constant(self.candidates())
 
-        def endpoint(direction, iterations=None, **verification):
-            completion = self.completion(direction, iterations)
-            starts = candidates if iterations is None else candidates[:1]
+        def endpoint(direction, stand_in=False, **verification):
+            completion = self.completion(direction, VERIFIED_STEPS if stand_in else None)
+            starts = candidates[:1] if stand_in else candidates
 
             def translate(image):
                 return completion(image, starts)["completed"]
 
             known_name, other_name = HALVES[direction]
-            name = direction if iterations is None else f"{direction}_stand_in"
+            name = f"{direction}_stand_in" if stand_in else direction
             return ServingEndpoint(
                 name, translate, inputs=(ServingInput("image", description=f"the {known_name} ({c.image_size}"
                                                                            f"x{c.image_size} half)"),),
@@ -181,7 +181,7 @@ class ContextualGAN(GANSystem):
             # The TFLite files' differences from the SavedModel are reported; the stand-in's
             # bound them (VERIFIED_STEPS says why).
             return endpoint(direction, tolerances={"float32_max_abs": None, "float16_min_psnr": None},
-                            verified_as=endpoint(direction, VERIFIED_STEPS))
+                            verified_as=endpoint(direction, stand_in=True))
 
         size = c.image_size
         return ServingBundle(
