@@ -12,9 +12,10 @@ trained on; each comes with its description and mask. Criteria and thresholds ar
 
 * StarGAN: every target of its test columns (``LabelSpace.test_targets`` with the default
   ``--exclusive_attrs``: a selected colour is set within the colour group, ``Dark_Background``
-  flipped), on the images where the target changes something: the target colour, the target
-  background, the shape kept. Issue 11: each >= 90% over all targets. The pooled rates are
-  also printed for dark- and light-background inputs apart.
+  flipped), on the images where the target changes something, and every image sent to its own
+  labels (nothing may change): the target colour, the target background, the shape kept.
+  Issue 11: each >= 90% over all rows. The pooled rates are also printed for dark- and
+  light-background inputs apart.
 * U-GAT-IT on circle2square: both directions: the target form, colour kept, size kept.
   Issue 11: all three together in >= 80% of the images of each direction.
 * CycleGAN on red2blue: both directions: the target colour, the shape kept. Issue 11: both
@@ -68,6 +69,7 @@ PAIR_CRITERIA = {"circle2square": ("form", "colour", "size"), "red2blue": ("colo
 DRIT_CODES = 5
 DRIT_CRITERIA = ("shape", "coloured", "diverse", "reference shape", "reference colour")
 STARGAN_CRITERIA = ("colour", "background", "shape")
+OWN_LABELS = "own labels"  # StarGAN's row of each image sent to its own labels
 SAGAN_CRITERIA = ("edit", "kept", "mask on spot")
 
 
@@ -170,15 +172,17 @@ def stargan_rows(exported, count, seed):
     attributes = [dict(zip(shapes.ATTRIBUTES, shapes.shape_attributes(e.shape))) for e in examples]
     source = np.array([[a[n] for n in names] for a in attributes], np.float32)
     rows, columns = [], [("input", [e.pixels for e in examples[:GRID_ROWS]])]
-    for name, target in space.test_targets(source):
-        if name not in shapes.COLOUR_NAMES + ("Dark_Background",):
+    # The own labels first: nothing may change there, and a generator that redraws a shape it
+    # was not asked to touch fails the paper's point as much as a wrong colour does.
+    for name, target in [(OWN_LABELS, source)] + list(space.test_targets(source)):
+        if name not in shapes.COLOUR_NAMES + ("Dark_Background", OWN_LABELS):
             print(f"  {name}: not measured (only colour and background targets are)")
             continue
         outputs = exported.translate("translate", examples, target)
         columns.append((name, outputs[:GRID_ROWS]))
         results = []
         for example, labels, old, output in zip(examples, target, source, outputs):
-            if np.array_equal(labels, old):  # a colour target of its own colour: nothing to do
+            if name != OWN_LABELS and np.array_equal(labels, old):  # its own colour: in the own-labels row
                 continue
             wanted = dict(zip(names, labels > 0.5))
             colour = next((c for c, n in enumerate(shapes.COLOUR_NAMES) if wanted.get(n)), None)
@@ -275,7 +279,7 @@ def verdicts(model, pair, rows):
     """Issue 11's requirements met or not: [(what, measured rate, threshold)]."""
     if model == "stargan":
         pooled = Row("all", [r for row in rows for r in row.results])
-        return [(f"{c} over all targets", pooled.rate((c,)), 0.9) for c in STARGAN_CRITERIA]
+        return [(f"{c} over all rows", pooled.rate((c,)), 0.9) for c in STARGAN_CRITERIA]
     if model in ("drit", "sagan"):
         return []  # issues 12 and 13 state no rate; the table is the measurement
     required = {("ugatit", "circle2square"): (("a2b", "b2a"), 0.8), ("cyclegan", "red2blue"): (("a2b",), 0.9)}
