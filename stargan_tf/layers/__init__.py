@@ -3,6 +3,7 @@
 from stargan_tf.layers.adalin import AdaLIN, LayerInstanceNorm, UnitIntervalClip, clip_rho
 from stargan_tf.layers.attention import CAMAttention
 from stargan_tf.layers.conditioning import TiledConcat
+from stargan_tf.layers.narrow_output_conv import NarrowOutputConv2D
 from stargan_tf.layers.normalization import InstanceNorm, LayerNorm2D
 from stargan_tf.layers.padding import ReflectionPadding2D
 from stargan_tf.layers.patch_conv import PatchConv2D
@@ -17,6 +18,7 @@ __all__ = [
     "InstanceNorm",
     "LayerInstanceNorm",
     "LayerNorm2D",
+    "NarrowOutputConv2D",
     "NearestUpsampling2D",
     "PatchConv2D",
     "ReflectionPadding2D",

@@ -12,6 +12,7 @@ totals).
 
 import keras
 
+from stargan_tf.layers.narrow_output_conv import MIN_CHANNEL_REDUCTION, NarrowOutputConv2D
 from stargan_tf.layers.normalization import InstanceNorm
 from stargan_tf.layers.padding import ReflectionPadding2D
 from stargan_tf.layers.patch_conv import PatchConv2D
@@ -59,7 +60,8 @@ def new_initializer(factory):
 
 def conv_block(x, filters, kernel_size, *, name, strides=1, padding=0, pad_mode="zero", norm=None,
                activation=None, use_bias=True, initializer=None, dtype=None, spectral=False):
-    """pad -> Conv2D (valid; ``PatchConv2D`` for an output of a few pixels) -> norm ->
+    """pad -> Conv2D (valid; ``PatchConv2D`` for an output of a few pixels,
+    ``NarrowOutputConv2D`` for a stride-1 one of a quarter or less of its input's channels) -> norm ->
     activation; ``c7s1-k`` is ``conv_block(x, k, 7, padding=3, norm=..., activation="relu")``.
 
     Args:
@@ -84,7 +86,12 @@ def conv_block(x, filters, kernel_size, *, name, strides=1, padding=0, pad_mode=
         height, width = x.shape[1:3]
         pixels = (None if height is None or width is None
                   else ((height - kernel_size) // strides + 1) * ((width - kernel_size) // strides + 1))
-        conv = PatchConv2D if pixels is not None and pixels <= PATCH_CONV_MAX_PIXELS else keras.layers.Conv2D
+        if pixels is not None and pixels <= PATCH_CONV_MAX_PIXELS:
+            conv = PatchConv2D
+        elif strides == 1 and filters * MIN_CHANNEL_REDUCTION <= x.shape[-1]:
+            conv = NarrowOutputConv2D
+        else:
+            conv = keras.layers.Conv2D
         x = conv(filters, kernel_size, strides=strides, padding="valid", use_bias=use_bias,
                  kernel_initializer=new_initializer(initializer), dtype=dtype, name=name)(x)
     if norm is not None:

@@ -1,0 +1,98 @@
+"""NarrowOutputConv2D against Conv2D: outputs, both gradients and the second derivative (a
+gradient penalty's), its config and refusals, and where ``conv_block`` uses it."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from stargan_tf.layers.blocks import conv_block
+from stargan_tf.layers.narrow_output_conv import NarrowOutputConv2D
+from stargan_tf.layers.patch_conv import PatchConv2D
+
+
+def twins(filters, kernel_size, channels, use_bias=True):
+    """A Conv2D and a NarrowOutputConv2D with the same random weights (bias included)."""
+    plain = keras.layers.Conv2D(filters, kernel_size, use_bias=use_bias)
+    narrow = NarrowOutputConv2D(filters, kernel_size, use_bias=use_bias)
+    plain.build((None, None, None, channels)), narrow.build((None, None, None, channels))
+    rng = np.random.default_rng(2)
+    plain.set_weights([rng.normal(size=w.shape).astype(np.float32) for w in plain.weights])
+    narrow.set_weights(plain.get_weights())
+    return plain, narrow
+
+
+def derivatives(layer, x):
+    """The output, the gradients of a loss w.r.t. the input and the weights, and the weights'
+    gradient of a gradient-penalty-like term (the squared norm of d sum(f(x)) / dx)."""
+    with tf.GradientTape(persistent=True) as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.nn.leaky_relu(layer(x), 0.2)
+            total = tf.reduce_sum(y)
+        penalty = tf.reduce_sum(tf.square(inner.gradient(total, x)))
+        loss = tf.reduce_sum(y * y)
+    return [y, outer.gradient(loss, x), *outer.gradient(loss, layer.trainable_weights),
+            *outer.gradient(penalty, layer.trainable_weights)]
+
+
+@pytest.mark.parametrize("filters, kernel_size, channels, size, use_bias", [
+    (3, 7, 16, 11, False),  # a generator's RGB head (no bias: StarGAN)
+    (1, 4, 12, 7, True),  # a PatchGAN's logit map
+    (2, 3, 9, 5, True),  # an odd kernel on a non-square input below
+    (1, 1, 8, 4, True),  # a 1x1 head (DRIT's logits)
+])
+def test_narrow_output_conv_equals_conv2d_to_the_second_derivative(filters, kernel_size, channels, size, use_bias):
+    """A mistake in the swapped convolutions (a kernel not flipped, axes not transposed, the
+    padding off by one) moves every gradient by its own size; float32 rounding of the two
+    summation orders is ~1e-6 of it."""
+    x = tf.constant(np.random.default_rng(1).normal(size=(3, size, size + 2, channels)).astype(np.float32))
+    plain, narrow = twins(filters, kernel_size, channels, use_bias)
+    for got, want in zip(derivatives(narrow, x), derivatives(plain, x)):
+        scale = float(tf.reduce_max(tf.abs(want)))
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=0, atol=1e-5 * scale)
+
+
+def test_narrow_output_conv_compiles_with_xla_and_runs_in_bfloat16():
+    x = tf.constant(np.random.default_rng(3).normal(size=(2, 9, 9, 8)).astype(np.float32))
+    plain, narrow = twins(2, 3, 8)
+
+    def gradients(layer, dtype):
+        @tf.function(jit_compile=True)
+        def step(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = layer.convolution_op(tf.cast(x, dtype), layer.kernel)
+                loss = tf.reduce_sum(tf.cast(y, tf.float32) ** 2)
+            return tape.gradient(loss, [x, layer.kernel])
+        return step(x)
+
+    for got, want in zip(gradients(narrow, tf.float32), gradients(plain, tf.float32)):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=0, atol=1e-5 * float(tf.reduce_max(tf.abs(want))))
+    for got, want in zip(gradients(narrow, tf.bfloat16), gradients(plain, tf.float32)):
+        assert got.dtype == tf.float32  # the variable's and the input's gradients stay float32
+        # bfloat16 keeps 8 bits of mantissa: the products and their sums are ~1% off
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=0, atol=0.05 * float(tf.reduce_max(tf.abs(want))))
+
+
+def test_narrow_output_conv_config_round_trip_and_refusals():
+    layer = NarrowOutputConv2D(3, 7, use_bias=False, name="to_rgb")
+    clone = NarrowOutputConv2D.from_config(layer.get_config())
+    assert (clone.filters, clone.kernel_size, clone.use_bias, clone.name) == (3, (7, 7), False, "to_rgb")
+    for wrong in ({"strides": 2}, {"padding": "same"}, {"dilation_rate": 2}):
+        with pytest.raises(ValueError, match="strides=1, padding='valid'"):
+            NarrowOutputConv2D(3, 3, **wrong)
+
+
+def test_conv_block_uses_narrow_output_conv_for_stride_one_channel_reductions_of_four_or_more():
+    def conv_of(channels, filters, strides=1, size=16):
+        inputs = keras.Input((size, size, channels))
+        model = keras.Model(inputs, conv_block(inputs, filters, 3, name="c", strides=strides, padding=1))
+        return type(model.get_layer("c"))
+
+    assert conv_of(64, 3) is NarrowOutputConv2D  # an RGB head
+    assert conv_of(8, 2) is NarrowOutputConv2D  # exactly four times fewer
+    assert conv_of(8, 3) is keras.layers.Conv2D  # under four times: oneDNN's own backward is faster
+    assert conv_of(64, 3, strides=2) is keras.layers.Conv2D
+    assert conv_of(64, 3, size=2) is PatchConv2D  # an output of a few pixels stays a matrix product
