@@ -95,6 +95,16 @@ def cpu_description():
     return f"{model}, {os.cpu_count()} logical cores ({' '.join(extensions) or 'no AVX2'})"
 
 
+def onednn_state():
+    """Whether TensorFlow runs oneDNN's kernels (its default only on CPUs with AVX-512 VNNI,
+    BF16 or AMX; ``TF_ENABLE_ONEDNN_OPTS`` overrides it): the kernels that decide our speed."""
+    try:
+        from tensorflow.python.util import _pywrap_util_port  # no public API tells it
+    except ImportError:
+        return "oneDNN unknown"
+    return f"oneDNN {'on' if _pywrap_util_port.IsMklEnabled() else 'off'}"
+
+
 class Reference:
     """The PyTorch iteration in its own process (see ``pytorch_reference.py``)."""
 
@@ -255,7 +265,8 @@ def main():
     tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     if args.mixed_precision != "none":
         keras.mixed_precision.set_global_policy(args.mixed_precision)
-    print(f"CPU: {cpu_description()}; threads per side: {args.threads}; TensorFlow {tf.__version__}"
+    print(f"CPU: {cpu_description()}; threads per side: {args.threads}; TensorFlow {tf.__version__} "
+          f"({onednn_state()})"
           f"{', XLA' if args.jit_compile else ''}{', ' + args.mixed_precision if args.mixed_precision != 'none' else ''}"
           f"; reference: {'lean' if args.lean else 'official'} step; {args.rounds} rounds", flush=True)
     sizes = QUICK if args.quick else PAPER
