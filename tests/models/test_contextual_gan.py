@@ -157,8 +157,8 @@ def test_completion_runs_as_one_loop_in_a_graph(system):
 
 def test_a_long_search_is_exported_verified_as_its_first_steps(system):
     """The endpoints of a 30-step search report their TFLite differences and are verified
-    through a stand-in of VERIFIED_STEPS steps of the same loop from the first candidate; a short
-    search is verified itself."""
+    through a stand-in of VERIFIED_STEPS steps of the same loop from the first candidate; only a
+    search that is its own stand-in (that many steps from one candidate) is verified itself."""
     sketch = sketches(2, seed=4)
     for endpoint in system.serving_bundle().endpoints:
         stand_in = endpoint.verified_as
@@ -169,8 +169,12 @@ def test_a_long_search_is_exported_verified_as_its_first_steps(system):
                                    complete(system.generator, system.discriminator, known,
                                             tf.constant(system.candidates()[:1]), endpoint.name == "sketch2photo",
                                             VERIFIED_STEPS, 0.05, 0.9, 0.01, 2)["completed"].numpy(), atol=1e-6)
-    short = ContextualGAN(dataclasses.replace(system.config, completion_iters=VERIFIED_STEPS))
-    assert all(e.verified_as is None and not e.tolerances for e in short.serving_bundle().endpoints)
+    own_stand_in = ContextualGAN(dataclasses.replace(system.config, completion_iters=VERIFIED_STEPS,
+                                                     completion_candidates=1))
+    assert all(e.verified_as is None and not e.tolerances for e in own_stand_in.serving_bundle().endpoints)
+    many_candidates = ContextualGAN(dataclasses.replace(system.config, completion_iters=VERIFIED_STEPS))
+    assert system.config.completion_candidates > 1
+    assert all(e.verified_as is not None for e in many_candidates.serving_bundle().endpoints)
 
 
 def test_the_lr_is_constant_by_default_and_falls_to_0_over_num_iters_decay():
