@@ -118,12 +118,14 @@ class _Fake:
 def test_script_scores_an_ideal_export_fully_and_an_identity_export_not():
     rows, columns = preset_quality.stargan_rows(_Fake(), 9, 3)
     assert [(r.name, len(r.results)) for r in rows] == [
-        ("Red_Shape", 6), ("Green_Shape", 6), ("Blue_Shape", 6), ("Dark_Background (flipped)", 9)]
+        ("own labels", 9), ("Red_Shape", 6), ("Green_Shape", 6), ("Blue_Shape", 6), ("Dark_Background (flipped)", 9)]
     assert all(r.rate(preset_quality.STARGAN_CRITERIA) == 1.0 for r in rows)
-    assert [name for name, _ in columns] == ["input", *STARGAN_NAMES]
+    assert [name for name, _ in columns] == ["input", "own labels", *STARGAN_NAMES]
     assert all(rate == 1.0 for _, rate, _ in preset_quality.verdicts("stargan", None, rows))
+    # The input returned unchanged is the ideal only for its own labels.
     rows, _ = preset_quality.stargan_rows(_Fake(ideal=False), 9, 3)
-    assert [r.rate(("colour",)) for r in rows[:3]] == [0.0] * 3 and rows[3].rate(("background",)) == 0.0
+    assert rows[0].rate(preset_quality.STARGAN_CRITERIA) == 1.0
+    assert [r.rate(("colour",)) for r in rows[1:4]] == [0.0] * 3 and rows[4].rate(("background",)) == 0.0
     for pair, model, required in (("circle2square", "ugatit", 2), ("red2blue", "cyclegan", 1)):
         rows, _ = preset_quality.unpaired_rows(_Fake(pair), pair, 6, 3)
         assert [r.rate(preset_quality.PAIR_CRITERIA[pair]) for r in rows] == [1.0, 1.0]
@@ -133,11 +135,13 @@ def test_script_scores_an_ideal_export_fully_and_an_identity_export_not():
 
 
 class _FailsOnDark(_Fake):
-    """Ideal on light backgrounds; returns dark-background inputs unchanged."""
+    """Ideal on light backgrounds; loses the shape of dark-background inputs (returns their
+    plain background, so even their own-label translation fails)."""
 
     def translate(self, endpoint, examples, target=None):
         ideal = super().translate(endpoint, examples, target)
-        return np.stack([e.pixels if e.shape["dark"] else out for e, out in zip(examples, ideal)])
+        return np.stack([np.full_like(out, int(e.shape["level"])) if e.shape["dark"] else out
+                         for e, out in zip(examples, ideal)])
 
 
 def test_stargan_rates_split_by_input_background(capsys):
