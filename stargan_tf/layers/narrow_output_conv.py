@@ -19,8 +19,9 @@ class NarrowOutputConv2D(keras.layers.Conv2D):
     output gradient), flipped back.
 
     Same weights, config, forward op and gradients (to float rounding) as ``Conv2D``. It is
-    for the last layer of every generator here (CycleGAN's ``c7s1-3``, StarGAN's and
-    U-GAT-IT's 7x7 convolution to RGB) and for a PatchGAN's 1-channel logit map, whose
+    for the last layer of the generators built with ``conv_block`` (CycleGAN's ``c7s1-3``,
+    StarGAN's and U-GAT-IT's 7x7 convolution to RGB, DRIT's 1x1 one) and for a PatchGAN's
+    1-channel logit map, whose
     backward pass TensorFlow's own kernels compute slowly where oneDNN is off (its default
     on CPUs without AVX-512 VNNI, BF16 or AMX, e.g. AVX2-only AMD Zen 3): CycleGAN's 64 -> 3
     7x7 layer at 256x256 took 1.17 s forward and backward there against 0.12 s this way
@@ -56,11 +57,16 @@ def _narrow_output_conv(inputs, kernel):
         # Padded by kernel - 1 on every side, the output gradient is the input of a "full"
         # convolution: each input pixel sees every output pixel its value reached.
         padded = tf.pad(output_gradient, [[0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1], [0, 0]])
-        swapped_kernel = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2])
-        input_gradient = tf.nn.conv2d(padded, swapped_kernel, 1, "VALID")
+        input_gradient = tf.nn.conv2d(padded, _flipped_and_swapped(kernel), 1, "VALID")
         swapped_kernel_gradient = tf.raw_ops.Conv2DBackpropFilter(
             input=padded, filter_sizes=[kh, kw, channels_out, channels_in], out_backprop=inputs,
             strides=[1, 1, 1, 1], padding="VALID")
-        return input_gradient, tf.transpose(tf.reverse(swapped_kernel_gradient, [0, 1]), [0, 1, 3, 2])
+        return input_gradient, _flipped_and_swapped(swapped_kernel_gradient)
 
     return outputs, gradient
+
+
+def _flipped_and_swapped(kernel):
+    """``kernel`` [kh, kw, a, b] turned 180 degrees in space with its channel axes swapped
+    ([kh, kw, b, a]): the kernel of the swapped convolution, and its own inverse."""
+    return tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2])
