@@ -96,13 +96,11 @@ def cpu_description():
 
 
 def onednn_state():
-    """Whether TensorFlow runs oneDNN's kernels (its default only on CPUs with AVX-512 VNNI,
-    BF16 or AMX; ``TF_ENABLE_ONEDNN_OPTS`` overrides it): the kernels that decide our speed."""
-    try:
-        from tensorflow.python.util import _pywrap_util_port  # no public API tells it
-    except ImportError:
-        return "oneDNN unknown"
-    return f"oneDNN {'on' if _pywrap_util_port.IsMklEnabled() else 'off'}"
+    """Which CPU kernels TensorFlow runs, the ones that decide our speed (see
+    ``tensorflow_runs_onednn``)."""
+    from stargan_tf.layers.narrow_output_conv import tensorflow_runs_onednn
+
+    return {True: "oneDNN on", False: "oneDNN off", None: "oneDNN unknown"}[tensorflow_runs_onednn()]
 
 
 class Reference:

@@ -12,7 +12,7 @@ totals).
 
 import keras
 
-from stargan_tf.layers.narrow_output_conv import MIN_CHANNEL_REDUCTION, NarrowOutputConv2D
+from stargan_tf.layers.narrow_output_conv import NarrowOutputConv2D, min_channel_reduction
 from stargan_tf.layers.normalization import InstanceNorm
 from stargan_tf.layers.padding import ReflectionPadding2D
 from stargan_tf.layers.patch_conv import PatchConv2D
@@ -61,7 +61,8 @@ def new_initializer(factory):
 def conv_block(x, filters, kernel_size, *, name, strides=1, padding=0, pad_mode="zero", norm=None,
                activation=None, use_bias=True, initializer=None, dtype=None, spectral=False):
     """pad -> Conv2D (valid; ``PatchConv2D`` for an output of a few pixels,
-    ``NarrowOutputConv2D`` for a stride-1 one of a quarter or less of its input's channels) -> norm ->
+    ``NarrowOutputConv2D`` for a stride-1 one that cuts the channels ``min_channel_reduction()``
+    times or more: 4 where TensorFlow runs oneDNN's kernels, 2 where it runs Eigen's) -> norm ->
     activation; ``c7s1-k`` is ``conv_block(x, k, 7, padding=3, norm=..., activation="relu")``.
 
     Args:
@@ -88,7 +89,7 @@ def conv_block(x, filters, kernel_size, *, name, strides=1, padding=0, pad_mode=
                   else ((height - kernel_size) // strides + 1) * ((width - kernel_size) // strides + 1))
         if pixels is not None and pixels <= PATCH_CONV_MAX_PIXELS:
             conv = PatchConv2D
-        elif strides == 1 and filters * MIN_CHANNEL_REDUCTION <= x.shape[-1]:
+        elif strides == 1 and filters * min_channel_reduction() <= x.shape[-1]:
             conv = NarrowOutputConv2D
         else:
             conv = keras.layers.Conv2D

@@ -1,13 +1,37 @@
 """Convolution whose backward pass suits an output of far fewer channels than its input."""
 
+import functools
+
 import keras
 import tensorflow as tf
 
 # A stride-1 convolution that reduces the channels at least this many times is a
-# NarrowOutputConv2D (conv_block's choice). Measured fastest at 21x (64 -> 3), 16x, 4x and 512x
-# and never slower, with oneDNN's kernels or Eigen's; at 2x (U-GAT-IT's 256 -> 128 up-sampling
-# convolutions) Eigen's kernels gain but oneDNN's lose 15 to 30%, so those stay plain Conv2D.
-MIN_CHANNEL_REDUCTION = 4
+# NarrowOutputConv2D (conv_block's choice), by the kernels TensorFlow runs. Measured fastest at
+# 21x (64 -> 3), 16x, 4x and 512x and never slower with oneDNN's kernels or Eigen's. At 2x
+# (U-GAT-IT's 256 -> 128 and 128 -> 64 up-sampling convolutions) oneDNN's own backward is 15 to
+# 30% faster than the swapped one, but Eigen's own is 1.5 times slower: there the swapped one
+# made U-GAT-IT light's 256x256 iteration 12% faster (AVX2-only Zen 3).
+MIN_CHANNEL_REDUCTION_ONEDNN = 4
+MIN_CHANNEL_REDUCTION_EIGEN = 2
+
+
+@functools.cache
+def tensorflow_runs_onednn():
+    """Whether this TensorFlow runs oneDNN's CPU kernels: its default only on CPUs with
+    AVX-512 VNNI, BF16 or AMX, ``TF_ENABLE_ONEDNN_OPTS`` overriding it. Elsewhere (AVX2-only
+    CPUs such as AMD Zen 2 and 3) its own Eigen kernels run. None where the build does not say
+    (no public API tells it)."""
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+    except ImportError:
+        return None
+    return bool(_pywrap_util_port.IsMklEnabled())
+
+
+def min_channel_reduction():
+    """The least channel reduction for which ``conv_block`` builds a ``NarrowOutputConv2D`` on
+    this machine (oneDNN's threshold where the kernel library is unknown)."""
+    return MIN_CHANNEL_REDUCTION_EIGEN if tensorflow_runs_onednn() is False else MIN_CHANNEL_REDUCTION_ONEDNN
 
 
 @keras.saving.register_keras_serializable(package="stargan_tf")
@@ -20,8 +44,8 @@ class NarrowOutputConv2D(keras.layers.Conv2D):
 
     Same weights, config, forward op and gradients (to float rounding) as ``Conv2D``. It is
     for the last layer of the generators built with ``conv_block`` (CycleGAN's ``c7s1-3``,
-    StarGAN's and U-GAT-IT's 7x7 convolution to RGB, DRIT's 1x1 one) and for a PatchGAN's
-    1-channel logit map, whose
+    StarGAN's and U-GAT-IT's 7x7 convolution to RGB, DRIT's 1x1 one), a PatchGAN's 1-channel
+    logit map and, where Eigen's kernels run, U-GAT-IT's up-sampling convolutions, whose
     backward pass TensorFlow's own kernels compute slowly where oneDNN is off (its default
     on CPUs without AVX-512 VNNI, BF16 or AMX, e.g. AVX2-only AMD Zen 3): CycleGAN's 64 -> 3
     7x7 layer at 256x256 took 1.17 s forward and backward there against 0.12 s this way

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from stargan_tf.layers import narrow_output_conv
 from stargan_tf.layers.blocks import conv_block
 from stargan_tf.layers.narrow_output_conv import NarrowOutputConv2D
 from stargan_tf.layers.patch_conv import PatchConv2D
@@ -85,7 +86,10 @@ def test_narrow_output_conv_config_round_trip_and_refusals():
             NarrowOutputConv2D(3, 3, **wrong)
 
 
-def test_conv_block_uses_narrow_output_conv_for_stride_one_channel_reductions_of_four_or_more():
+@pytest.mark.parametrize("onednn", [True, False, None])
+def test_conv_block_uses_narrow_output_conv_for_the_channel_reductions_its_kernels_gain_on(monkeypatch, onednn):
+    monkeypatch.setattr(narrow_output_conv, "tensorflow_runs_onednn", lambda: onednn)
+
     def conv_of(channels, filters, strides=1, size=16):
         inputs = keras.Input((size, size, channels))
         model = keras.Model(inputs, conv_block(inputs, filters, 3, name="c", strides=strides, padding=1))
@@ -93,6 +97,15 @@ def test_conv_block_uses_narrow_output_conv_for_stride_one_channel_reductions_of
 
     assert conv_of(64, 3) is NarrowOutputConv2D  # an RGB head
     assert conv_of(8, 2) is NarrowOutputConv2D  # exactly four times fewer
-    assert conv_of(8, 3) is keras.layers.Conv2D  # under four times: oneDNN's own backward is faster
+    # Two times fewer (U-GAT-IT's up-sampling): oneDNN's own backward is faster, Eigen's slower;
+    # an unknown kernel library gets oneDNN's choice.
+    assert conv_of(8, 4) is (keras.layers.Conv2D if onednn in (True, None) else NarrowOutputConv2D)
+    assert conv_of(8, 5) is keras.layers.Conv2D  # under two times: never
     assert conv_of(64, 3, strides=2) is keras.layers.Conv2D
     assert conv_of(64, 3, size=2) is PatchConv2D  # an output of a few pixels stays a matrix product
+
+
+def test_the_kernel_library_is_known_on_this_build():
+    """The threshold above follows the kernels TensorFlow runs; a build that stops saying
+    which would silently fall back to oneDNN's threshold."""
+    assert narrow_output_conv.tensorflow_runs_onednn.__wrapped__() in (True, False)
