@@ -1,6 +1,7 @@
 """Convolution as one matrix product of image patches, for feature maps of a few pixels."""
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 
@@ -16,11 +17,14 @@ class PatchConv2D(keras.layers.Conv2D):
     the gradient penalty's double backward. The patches are slices of the input, not
     ``tf.image.extract_patches`` (XLA lowers that to a convolution with an identity kernel
     of ``(kh * kw * in)^2`` weights, and its gradient uses sparse ops XLA cannot compile), so
-    the layer differentiates to any order on every path.
+    the layer differentiates to any order on every path; ``tf.slice`` ones, whose gradient is
+    a pad, so a graph differentiated through it (Contextual GAN's completion) still converts
+    to TFLite builtins.
 
     Args:
-        as ``keras.layers.Conv2D``, with ``padding="valid"`` (pad before), no dilation or
-        groups, channels last; the input's height and width must be static.
+        as ``keras.layers.Conv2D``, with ``padding="valid"`` (pad before) or ``"same"``
+        (TensorFlow's: the odd pixel of the padding after), no dilation or groups, channels
+        last; the input's height and width must be static.
 
     Call arguments:
         inputs: NHWC tensor.
@@ -28,9 +32,9 @@ class PatchConv2D(keras.layers.Conv2D):
 
     def __init__(self, filters, kernel_size, **kwargs):
         super().__init__(filters, kernel_size, **kwargs)
-        if (self.padding, self.dilation_rate, self.groups, self.data_format) != ("valid", (1, 1), 1,
-                                                                                   "channels_last"):
-            raise ValueError("PatchConv2D takes padding='valid', no dilation or groups, channels_last; got "
+        if (self.padding in ("valid", "same"), self.dilation_rate, self.groups, self.data_format) != (
+                True, (1, 1), 1, "channels_last"):
+            raise ValueError("PatchConv2D takes padding='valid' or 'same', no dilation or groups, channels_last; got "
                              f"{self.padding!r}, {self.dilation_rate}, {self.groups}, {self.data_format!r}")
 
     def convolution_op(self, inputs, kernel):
@@ -38,10 +42,20 @@ class PatchConv2D(keras.layers.Conv2D):
         height, width, channels = inputs.shape[1:]
         if height is None or width is None:
             raise ValueError(f"{self.name}: PatchConv2D needs a static height and width, got {inputs.shape}")
+        if self.padding == "same":
+            (top, bottom), (left, right) = _same_padding(height, kh, sh), _same_padding(width, kw, sw)
+            inputs = ops.pad(inputs, ((0, 0), (top, bottom), (left, right), (0, 0)))
+            height, width = height + top + bottom, width + left + right
         rows = [
-            ops.stack([ops.reshape(inputs[:, i : i + kh, j : j + kw, :], (-1, kh * kw * channels))
+            ops.stack([ops.reshape(tf.slice(inputs, (0, i, j, 0), (-1, kh, kw, channels)), (-1, kh * kw * channels))
                        for j in range(0, width - kw + 1, sw)], axis=1)
             for i in range(0, height - kh + 1, sh)
         ]
         # Each patch flattens as (kh, kw, in), the order of the kernel's first three axes.
         return ops.einsum("bhwk,kf->bhwf", ops.stack(rows, axis=1), ops.reshape(kernel, (-1, self.filters)))
+
+
+def _same_padding(size, kernel, stride):
+    """TensorFlow's "same" padding of one axis: ``(before, after)``, the odd pixel after."""
+    total = max((-(-size // stride) - 1) * stride + kernel - size, 0)
+    return total // 2, total - total // 2

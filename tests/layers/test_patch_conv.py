@@ -33,12 +33,15 @@ def test_patch_conv_is_the_convolution_sum(kernel_size, stride, size):
     assert out.shape == expected.shape == layer.compute_output_shape(x.shape)
 
 
-def test_patch_conv_equals_conv2d_to_the_second_derivative():
+@pytest.mark.parametrize("kernel_size, stride, padding, height, width", [
+    (4, 2, "valid", 6, 6), (5, 2, "same", 4, 8), (5, 2, "same", 5, 3), (3, 1, "same", 3, 4)])
+def test_patch_conv_equals_conv2d_to_the_second_derivative(kernel_size, stride, padding, height, width):
     """Outputs, weight gradients and the gradient of a gradient-penalty-like term (the norm of
-    d sum(D(x)) / dx, differentiated again w.r.t. the weights) equal Conv2D's."""
-    x = tf.constant(np.random.default_rng(1).normal(size=(3, 6, 6, 5)).astype(np.float32))
-    plain = keras.layers.Conv2D(7, 4, strides=2)
-    patch = PatchConv2D(7, 4, strides=2)
+    d sum(D(x)) / dx, differentiated again w.r.t. the weights) equal Conv2D's, with
+    TensorFlow's "same" padding (odd totals pad one more pixel after) too."""
+    x = tf.constant(np.random.default_rng(1).normal(size=(3, height, width, 5)).astype(np.float32))
+    plain = keras.layers.Conv2D(7, kernel_size, strides=stride, padding=padding)
+    patch = PatchConv2D(7, kernel_size, strides=stride, padding=padding)
     plain.build(x.shape), patch.build(x.shape)
     patch.set_weights([np.random.default_rng(2).normal(size=w.shape) for w in plain.weights])
     plain.set_weights(patch.get_weights())
@@ -62,8 +65,8 @@ def test_patch_conv_config_round_trip_and_refusals():
     clone = PatchConv2D.from_config(layer.get_config())
     assert (clone.filters, clone.kernel_size, clone.strides, clone.use_bias, clone.name) == (3, (2, 2), (2, 2),
                                                                                               False, "head")
-    with pytest.raises(ValueError, match="padding='valid'"):
-        PatchConv2D(3, 3, padding="same")
+    with pytest.raises(ValueError, match="no dilation"):
+        PatchConv2D(3, 3, dilation_rate=2)
     unknown_size = tf.function(PatchConv2D(3, 3), input_signature=[tf.TensorSpec((1, None, None, 2))])
     with pytest.raises(ValueError, match="static height and width"):
         unknown_size.get_concrete_function()
