@@ -17,9 +17,9 @@ class PatchConv2D(keras.layers.Conv2D):
     the gradient penalty's double backward. The patches are slices of the input, not
     ``tf.image.extract_patches`` (XLA lowers that to a convolution with an identity kernel
     of ``(kh * kw * in)^2`` weights, and its gradient uses sparse ops XLA cannot compile), so
-    the layer differentiates to any order on every path; ``tf.slice`` ones, whose gradient is
-    a pad, so a graph differentiated through it (Contextual GAN's completion) still converts
-    to TFLite builtins.
+    the layer differentiates on every path; and slices whose gradient is a pad (``_window``),
+    so a graph differentiated through it (Contextual GAN's completion) still converts to
+    TFLite builtins.
 
     Args:
         as ``keras.layers.Conv2D``, with ``padding="valid"`` (pad before) or ``"same"``
@@ -47,7 +47,7 @@ class PatchConv2D(keras.layers.Conv2D):
             inputs = ops.pad(inputs, ((0, 0), (top, bottom), (left, right), (0, 0)))
             height, width = height + top + bottom, width + left + right
         rows = [
-            ops.stack([ops.reshape(tf.slice(inputs, (0, i, j, 0), (-1, kh, kw, channels)), (-1, kh * kw * channels))
+            ops.stack([ops.reshape(_window(inputs, i, j, kh, kw), (-1, kh * kw * channels))
                        for j in range(0, width - kw + 1, sw)], axis=1)
             for i in range(0, height - kh + 1, sh)
         ]
@@ -59,3 +59,22 @@ def _same_padding(size, kernel, stride):
     """TensorFlow's "same" padding of one axis: ``(before, after)``, the odd pixel after."""
     total = max((-(-size // stride) - 1) * stride + kernel - size, 0)
     return total // 2, total - total // 2
+
+
+def _window(inputs, top, left, height, width):
+    """``inputs[:, top:top + height, left:left + width, :]`` whose gradient is a zero pad of
+    the window's gradient back to the input's size, in every context. A strided slice's
+    gradient (``StridedSliceGrad``) is no TFLite builtin, and ``tf.slice``'s is a pad except
+    under XLA, where it becomes ``XlaDynamicUpdateSlice``, which has no gradient itself (the
+    gradient penalty differentiates twice). A pad's gradient is a slice, so the second order
+    holds under XLA too."""
+
+    @tf.custom_gradient
+    def window(x):
+        def gradient(window_gradient):
+            below, right = x.shape[1] - top - height, x.shape[2] - left - width
+            return tf.pad(window_gradient, [[0, 0], [top, below], [left, right], [0, 0]])
+
+        return tf.slice(x, (0, top, left, 0), (-1, height, width, -1)), gradient
+
+    return window(inputs)

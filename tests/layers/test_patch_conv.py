@@ -33,12 +33,14 @@ def test_patch_conv_is_the_convolution_sum(kernel_size, stride, size):
     assert out.shape == expected.shape == layer.compute_output_shape(x.shape)
 
 
-@pytest.mark.parametrize("kernel_size, stride, padding, height, width", [
-    (4, 2, "valid", 6, 6), (5, 2, "same", 4, 8), (5, 2, "same", 5, 3), (3, 1, "same", 3, 4)])
-def test_patch_conv_equals_conv2d_to_the_second_derivative(kernel_size, stride, padding, height, width):
+@pytest.mark.parametrize("kernel_size, stride, padding, height, width, jit_compile", [
+    (4, 2, "valid", 6, 6, False), (5, 2, "same", 4, 8, False), (5, 2, "same", 5, 3, False),
+    (3, 1, "same", 3, 4, False), (4, 2, "valid", 6, 6, True), (5, 2, "same", 4, 8, True)])
+def test_patch_conv_equals_conv2d_to_the_second_derivative(kernel_size, stride, padding, height, width, jit_compile):
     """Outputs, weight gradients and the gradient of a gradient-penalty-like term (the norm of
     d sum(D(x)) / dx, differentiated again w.r.t. the weights) equal Conv2D's, with
-    TensorFlow's "same" padding (odd totals pad one more pixel after) too."""
+    TensorFlow's "same" padding (odd totals pad one more pixel after) too, and compiled with
+    XLA (where a plain slice's gradient has no gradient of its own)."""
     x = tf.constant(np.random.default_rng(1).normal(size=(3, height, width, 5)).astype(np.float32))
     plain = keras.layers.Conv2D(7, kernel_size, strides=stride, padding=padding)
     patch = PatchConv2D(7, kernel_size, strides=stride, padding=padding)
@@ -56,7 +58,8 @@ def test_patch_conv_equals_conv2d_to_the_second_derivative(kernel_size, stride, 
             loss = tf.reduce_sum(y * y) + penalty
         return [y, *outer.gradient(loss, layer.trainable_weights)]
 
-    for got, want in zip(derivatives(patch), derivatives(plain)):
+    got = tf.function(lambda: derivatives(patch), jit_compile=True)() if jit_compile else derivatives(patch)
+    for got, want in zip(got, derivatives(plain)):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-4)
 
 
