@@ -23,6 +23,19 @@ from stargan_tf.layers.spectral import SpectralConv2D
 PATCH_CONV_MAX_PIXELS = 16
 
 
+def has_few_output_pixels(x, kernel_size, strides, padding="valid"):
+    """Whether a convolution of ``x`` is known to output at most ``PATCH_CONV_MAX_PIXELS``
+    pixels (``padding`` as Keras': "valid" or TensorFlow's "same"): then it is a PatchConv2D."""
+    height, width = x.shape[1:3]
+    if height is None or width is None:
+        return False
+    if padding == "same":
+        rows, columns = -(-height // strides), -(-width // strides)
+    else:
+        rows, columns = (height - kernel_size) // strides + 1, (width - kernel_size) // strides + 1
+    return rows * columns <= PATCH_CONV_MAX_PIXELS
+
+
 def pad(x, amount, mode="zero"):
     """Pad H and W by ``amount`` on every side: ``"zero"`` or ``"reflect"`` (no-op for 0)."""
     if not amount:
@@ -84,10 +97,7 @@ def conv_block(x, filters, kernel_size, *, name, strides=1, padding=0, pad_mode=
         x = SpectralConv2D(filters, kernel_size, strides=strides, use_bias=use_bias,
                            kernel_initializer=new_initializer(initializer), dtype=dtype, name=name)(x)
     else:
-        height, width = x.shape[1:3]
-        pixels = (None if height is None or width is None
-                  else ((height - kernel_size) // strides + 1) * ((width - kernel_size) // strides + 1))
-        if pixels is not None and pixels <= PATCH_CONV_MAX_PIXELS:
+        if has_few_output_pixels(x, kernel_size, strides):
             conv = PatchConv2D
         elif strides == 1 and filters * min_channel_reduction() <= x.shape[-1]:
             conv = NarrowOutputConv2D

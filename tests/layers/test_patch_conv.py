@@ -85,3 +85,17 @@ def test_conv_block_uses_patch_conv_only_for_outputs_of_a_few_pixels():
     assert conv_of(8, 4, 2, 1) is PatchConv2D  # 4x4: the most pixels it takes
     assert conv_of(16, 4, 2, 1) is keras.layers.Conv2D  # 8x8
     assert conv_of(None, 4, 2, 1) is keras.layers.Conv2D  # size unknown (fully convolutional generators)
+
+
+def test_contextual_gan_discriminator_uses_patch_conv_for_its_few_pixel_same_padded_maps():
+    """"same" padding outputs ceil(size / stride) pixels: the CPU preset's 32 x 64 joint image
+    ends in a 2 x 4 map (a PatchConv2D), the paper's 64 x 128 in a 4 x 8 one (a Conv2D)."""
+    from stargan_tf.models.contextual_gan.networks import joint_discriminator
+
+    def kinds(image_size):
+        model = joint_discriminator(image_size, df_dim=4)
+        return [type(model.get_layer(f"conv{i}")) for i in range(4)]
+
+    assert kinds(32) == [keras.layers.Conv2D] * 3 + [PatchConv2D]
+    assert kinds(64) == [keras.layers.Conv2D] * 4
+    assert kinds(16) == [keras.layers.Conv2D] * 2 + [PatchConv2D] * 2  # 2 x 4, then 1 x 2

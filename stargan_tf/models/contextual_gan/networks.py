@@ -5,7 +5,7 @@ weight N(0, 0.02); batch norm is synchronised across replicas."""
 import keras
 
 from stargan_tf.layers.activations import MaximumLeakyReLU
-from stargan_tf.layers.blocks import PATCH_CONV_MAX_PIXELS
+from stargan_tf.layers.blocks import has_few_output_pixels
 from stargan_tf.layers.initializers import normal_002
 from stargan_tf.layers.patch_conv import PatchConv2D
 from stargan_tf.models.contextual_gan.config import UPSAMPLINGS
@@ -54,10 +54,10 @@ def joint_discriminator(image_size=64, df_dim=64, name="discriminator"):
     x = joint
     for index, channels in enumerate((df_dim, df_dim * 2, df_dim * 4, df_dim * 8)):
         # TensorFlow's "same" padding, as the DCGAN code the paper builds on; a map of a few
-        # pixels (the CPU preset's last, 2 x 4) is a matrix product of its patches, whose
-        # gradients Eigen's kernels compute 4 times faster than the convolution's.
-        output_pixels = -(-x.shape[1] // 2) * -(-x.shape[2] // 2)
-        conv = PatchConv2D if output_pixels <= PATCH_CONV_MAX_PIXELS else keras.layers.Conv2D
+        # pixels (the CPU preset's last, 2 x 4) is a matrix product of its patches, whose input
+        # gradient Eigen's kernels compute far faster than the convolution's (the preset's
+        # iteration 0.20 s instead of 0.23 to 0.25 on a Zen 3).
+        conv = PatchConv2D if has_few_output_pixels(x, 5, 2, padding="same") else keras.layers.Conv2D
         x = conv(channels, 5, strides=2, padding="same", kernel_initializer=normal_002(), name=f"conv{index}")(x)
         if index:
             x = _batch_norm(f"conv{index}_norm")(x)
