@@ -1,6 +1,9 @@
 """NarrowOutputConv2D against Conv2D: outputs, both gradients and the second derivative (a
 gradient penalty's), its config and refusals, and where ``conv_block`` uses it."""
 
+import os
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -11,31 +14,14 @@ from stargan_tf.layers.blocks import conv_block
 from stargan_tf.layers.narrow_output_conv import NarrowOutputConv2D
 from stargan_tf.layers.patch_conv import PatchConv2D
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from twins import assert_same_derivatives, derivatives, with_same_weights  # noqa: E402
+
 
 def twins(filters, kernel_size, channels, use_bias=True):
     """A Conv2D and a NarrowOutputConv2D with the same random weights (bias included)."""
-    plain = keras.layers.Conv2D(filters, kernel_size, use_bias=use_bias)
-    narrow = NarrowOutputConv2D(filters, kernel_size, use_bias=use_bias)
-    plain.build((None, None, None, channels)), narrow.build((None, None, None, channels))
-    rng = np.random.default_rng(2)
-    plain.set_weights([rng.normal(size=w.shape).astype(np.float32) for w in plain.weights])
-    narrow.set_weights(plain.get_weights())
-    return plain, narrow
-
-
-def derivatives(layer, x):
-    """The output, the gradients of a loss w.r.t. the input and the weights, and the weights'
-    gradient of a gradient-penalty-like term (the squared norm of d sum(f(x)) / dx)."""
-    with tf.GradientTape(persistent=True) as outer:
-        outer.watch(x)
-        with tf.GradientTape() as inner:
-            inner.watch(x)
-            y = tf.nn.leaky_relu(layer(x), 0.2)
-            total = tf.reduce_sum(y)
-        penalty = tf.reduce_sum(tf.square(inner.gradient(total, x)))
-        loss = tf.reduce_sum(y * y)
-    return [y, outer.gradient(loss, x), *outer.gradient(loss, layer.trainable_weights),
-            *outer.gradient(penalty, layer.trainable_weights)]
+    return with_same_weights(keras.layers.Conv2D(filters, kernel_size, use_bias=use_bias),
+                             NarrowOutputConv2D(filters, kernel_size, use_bias=use_bias), (None, None, None, channels))
 
 
 @pytest.mark.parametrize("filters, kernel_size, channels, size, use_bias", [
@@ -50,9 +36,7 @@ def test_narrow_output_conv_equals_conv2d_to_the_second_derivative(filters, kern
     summation orders is ~1e-6 of it."""
     x = tf.constant(np.random.default_rng(1).normal(size=(3, size, size + 2, channels)).astype(np.float32))
     plain, narrow = twins(filters, kernel_size, channels, use_bias)
-    for got, want in zip(derivatives(narrow, x), derivatives(plain, x)):
-        scale = float(tf.reduce_max(tf.abs(want)))
-        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=0, atol=1e-5 * scale)
+    assert_same_derivatives(derivatives(narrow, x), derivatives(plain, x))
 
 
 def test_narrow_output_conv_compiles_with_xla_and_runs_in_bfloat16():

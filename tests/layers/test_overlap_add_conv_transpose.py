@@ -2,6 +2,9 @@
 Conv2DTranspose (outputs, gradients, a gradient's gradient, under XLA), and where the networks
 use it."""
 
+import os
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -10,6 +13,9 @@ import tensorflow as tf
 from stargan_tf.layers import narrow_output_conv
 from stargan_tf.layers.blocks import transposed_conv
 from stargan_tf.layers.overlap_add_conv_transpose import OverlapAddConv2DTranspose
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from twins import assert_same_derivatives, derivatives, with_same_weights  # noqa: E402
 
 
 def numpy_conv_transpose(x, kernel, bias, stride):
@@ -41,30 +47,13 @@ def test_overlap_add_is_the_transposed_convolution_sum(kernel_size, stride, heig
 @pytest.mark.parametrize("kernel_size, height, width, jit_compile", [
     (5, 2, 4, False), (4, 4, 4, False), (5, 3, 5, False), (5, 2, 4, True)])
 def test_overlap_add_equals_conv2d_transpose_to_the_second_derivative(kernel_size, height, width, jit_compile):
-    """Outputs, the input's and the weights' gradients, and the weights' gradient of a term
-    in the input's gradient (as a penalty would take it) equal Conv2DTranspose's, also
-    compiled with XLA."""
+    """Outputs, the input's and the weights' gradients, and the weights' gradient of a
+    gradient-penalty-like term equal Conv2DTranspose's, also compiled with XLA."""
     x = tf.constant(np.random.default_rng(1).normal(size=(3, height, width, 5)).astype(np.float32))
-    plain = keras.layers.Conv2DTranspose(7, kernel_size, strides=2, padding="same")
-    overlap = OverlapAddConv2DTranspose(7, kernel_size, strides=2, padding="same")
-    plain.build(x.shape), overlap.build(x.shape)
-    overlap.set_weights([np.random.default_rng(2).normal(size=w.shape) for w in plain.weights])
-    plain.set_weights(overlap.get_weights())
-
-    def derivatives(layer):
-        with tf.GradientTape() as outer:
-            with tf.GradientTape() as inner:
-                inner.watch(x)
-                y = tf.nn.leaky_relu(layer(x), 0.2)
-                total = tf.reduce_sum(y * y)
-            input_gradient = inner.gradient(total, x)
-            loss = total + tf.reduce_sum(tf.square(input_gradient))
-        return [y, input_gradient, *outer.gradient(loss, layer.trainable_weights)]
-
-    got = tf.function(lambda: derivatives(overlap), jit_compile=True)() if jit_compile else derivatives(overlap)
-    for got, want in zip(got, derivatives(plain)):
-        scale = float(np.max(np.abs(want.numpy())))
-        np.testing.assert_allclose(got.numpy() / scale, want.numpy() / scale, atol=1e-5)
+    plain, overlap = with_same_weights(keras.layers.Conv2DTranspose(7, kernel_size, strides=2, padding="same"),
+                                       OverlapAddConv2DTranspose(7, kernel_size, strides=2, padding="same"), x.shape)
+    got = tf.function(lambda: derivatives(overlap, x), jit_compile=True)() if jit_compile else derivatives(overlap, x)
+    assert_same_derivatives(got, derivatives(plain, x))
 
 
 def test_overlap_add_config_round_trip_and_refusals():

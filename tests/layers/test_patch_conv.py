@@ -1,6 +1,9 @@
 """PatchConv2D against NumPy's convolution sum and against Conv2D to the second derivative
 (the gradient penalty's), and where ``conv_block`` uses it."""
 
+import os
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -8,6 +11,9 @@ import tensorflow as tf
 
 from stargan_tf.layers.blocks import conv_block
 from stargan_tf.layers.patch_conv import PatchConv2D
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from twins import assert_same_derivatives, derivatives, with_same_weights  # noqa: E402
 
 
 def numpy_conv(x, kernel, bias, stride):
@@ -42,25 +48,10 @@ def test_patch_conv_equals_conv2d_to_the_second_derivative(kernel_size, stride, 
     TensorFlow's "same" padding (odd totals pad one more pixel after) too, and compiled with
     XLA (where a plain slice's gradient has no gradient of its own)."""
     x = tf.constant(np.random.default_rng(1).normal(size=(3, height, width, 5)).astype(np.float32))
-    plain = keras.layers.Conv2D(7, kernel_size, strides=stride, padding=padding)
-    patch = PatchConv2D(7, kernel_size, strides=stride, padding=padding)
-    plain.build(x.shape), patch.build(x.shape)
-    patch.set_weights([np.random.default_rng(2).normal(size=w.shape) for w in plain.weights])
-    plain.set_weights(patch.get_weights())
-
-    def derivatives(layer):
-        with tf.GradientTape() as outer:
-            with tf.GradientTape() as inner:
-                inner.watch(x)
-                y = tf.nn.leaky_relu(layer(x), 0.01)
-                total = tf.reduce_sum(y)
-            penalty = tf.reduce_sum(tf.square(inner.gradient(total, x)))
-            loss = tf.reduce_sum(y * y) + penalty
-        return [y, *outer.gradient(loss, layer.trainable_weights)]
-
-    got = tf.function(lambda: derivatives(patch), jit_compile=True)() if jit_compile else derivatives(patch)
-    for got, want in zip(got, derivatives(plain)):
-        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-4)
+    plain, patch = with_same_weights(keras.layers.Conv2D(7, kernel_size, strides=stride, padding=padding),
+                                     PatchConv2D(7, kernel_size, strides=stride, padding=padding), x.shape)
+    got = tf.function(lambda: derivatives(patch, x), jit_compile=True)() if jit_compile else derivatives(patch, x)
+    assert_same_derivatives(got, derivatives(plain, x))
 
 
 def test_patch_conv_config_round_trip_and_refusals():

@@ -1,0 +1,38 @@
+"""A fast formulation of a layer against the Keras layer it stands in for: both given the same
+weights, the same derivatives must come out (the layer tests' shared comparison)."""
+
+import numpy as np
+import tensorflow as tf
+
+
+def with_same_weights(reference, other, input_shape, seed=2):
+    """``(reference, other)``, both built for ``input_shape`` with the same N(0, 1) weights."""
+    reference.build(input_shape), other.build(input_shape)
+    rng = np.random.default_rng(seed)
+    reference.set_weights([rng.normal(size=w.shape).astype(np.float32) for w in reference.weights])
+    other.set_weights(reference.get_weights())
+    return reference, other
+
+
+def derivatives(layer, x):
+    """The output, the gradients of a loss w.r.t. the input and the weights, and the weights'
+    gradient of a gradient-penalty-like term (the squared norm of d sum(f(x)) / dx)."""
+    with tf.GradientTape(persistent=True) as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.nn.leaky_relu(layer(x), 0.2)
+            total = tf.reduce_sum(y)
+        penalty = tf.reduce_sum(tf.square(inner.gradient(total, x)))
+        loss = tf.reduce_sum(y * y)
+    return [y, outer.gradient(loss, x), *outer.gradient(loss, layer.trainable_weights),
+            *outer.gradient(penalty, layer.trainable_weights)]
+
+
+def assert_same_derivatives(got, want, relative=1e-5):
+    """Each of ``got`` within ``relative`` of the largest value of its ``want`` (float32
+    rounding of two summation orders is about 1e-6 of it; a wrong index, flip or padding
+    moves it by its own size)."""
+    for got, want in zip(got, want):
+        scale = float(tf.reduce_max(tf.abs(want)))
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=0, atol=relative * scale)
