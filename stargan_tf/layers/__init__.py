@@ -5,7 +5,6 @@ from stargan_tf.layers.attention import CAMAttention
 from stargan_tf.layers.conditioning import TiledConcat
 from stargan_tf.layers.narrow_output_conv import NarrowOutputConv2D
 from stargan_tf.layers.normalization import InstanceNorm, LayerNorm2D
-from stargan_tf.layers.overlap_add_conv_transpose import OverlapAddConv2DTranspose
 from stargan_tf.layers.padding import ReflectionPadding2D
 from stargan_tf.layers.patch_conv import PatchConv2D
 from stargan_tf.layers.pooling import AveragePoolingExcludingPadding
@@ -21,7 +20,6 @@ __all__ = [
     "LayerNorm2D",
     "NarrowOutputConv2D",
     "NearestUpsampling2D",
-    "OverlapAddConv2DTranspose",
     "PatchConv2D",
     "ReflectionPadding2D",
     "SpectralConv2D",

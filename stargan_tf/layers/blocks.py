@@ -12,10 +12,8 @@ totals).
 
 import keras
 
-from stargan_tf.layers import narrow_output_conv
 from stargan_tf.layers.narrow_output_conv import NarrowOutputConv2D, min_channel_reduction
 from stargan_tf.layers.normalization import InstanceNorm
-from stargan_tf.layers.overlap_add_conv_transpose import OverlapAddConv2DTranspose
 from stargan_tf.layers.padding import ReflectionPadding2D
 from stargan_tf.layers.patch_conv import PatchConv2D
 from stargan_tf.layers.spectral import SpectralConv2D
@@ -23,11 +21,6 @@ from stargan_tf.layers.spectral import SpectralConv2D
 # A convolution whose output is known to have at most this many pixels is a PatchConv2D
 # (2x faster at 4x4 and 4x at 2x2 outputs; equal at 8x8).
 PATCH_CONV_MAX_PIXELS = 16
-# A "same" transposed convolution of an input known to have at most this many pixels is an
-# OverlapAddConv2DTranspose where TensorFlow runs its Eigen kernels: measured forward and
-# backward on a Zen 3, 1.6 to 2.8 times faster at 2x4 inputs, 1.4 to 1.6 at 4x8, equal at
-# 8x16; with oneDNN's kernels no faster.
-OVERLAP_ADD_MAX_INPUT_PIXELS = 32
 
 
 def has_few_output_pixels(x, kernel_size, strides, padding="valid"):
@@ -41,17 +34,6 @@ def has_few_output_pixels(x, kernel_size, strides, padding="valid"):
     else:
         rows, columns = (height - kernel_size) // strides + 1, (width - kernel_size) // strides + 1
     return rows * columns <= PATCH_CONV_MAX_PIXELS
-
-
-def transposed_conv(x, filters, kernel_size, strides, **kwargs):
-    """A "same" transposed convolution of ``x`` (TensorFlow's padding, PyTorch's
-    ``ConvTranspose2d(k, s, padding=(k - s) / 2)`` for even k - s): a ``Conv2DTranspose``, or
-    an ``OverlapAddConv2DTranspose`` for inputs of at most ``OVERLAP_ADD_MAX_INPUT_PIXELS``
-    where Eigen's kernels run. ``kwargs`` go to the layer (name, bias, initializer, dtype)."""
-    height, width = x.shape[1:3]
-    few = height is not None and width is not None and height * width <= OVERLAP_ADD_MAX_INPUT_PIXELS
-    layer = OverlapAddConv2DTranspose if few and narrow_output_conv.tensorflow_runs_onednn() is False else keras.layers.Conv2DTranspose
-    return layer(filters, kernel_size, strides=strides, padding="same", **kwargs)(x)
 
 
 def pad(x, amount, mode="zero"):

@@ -5,7 +5,7 @@ weight N(0, 0.02); batch norm is synchronised across replicas."""
 import keras
 
 from stargan_tf.layers.activations import MaximumLeakyReLU
-from stargan_tf.layers.blocks import has_few_output_pixels, transposed_conv
+from stargan_tf.layers.blocks import has_few_output_pixels
 from stargan_tf.layers.initializers import normal_002
 from stargan_tf.layers.patch_conv import PatchConv2D
 from stargan_tf.models.contextual_gan.config import UPSAMPLINGS
@@ -34,9 +34,11 @@ def joint_generator(image_size=64, z_dim=100, gf_dim=64, name="generator"):
     x = keras.layers.Reshape((height, width, gf_dim * 8))(x)
     x = MaximumLeakyReLU(SLOPE)(_batch_norm("project_norm")(x))
     for channels in (gf_dim * 4, gf_dim * 2, gf_dim):
-        x = transposed_conv(x, channels, 5, 2, kernel_initializer=normal_002(), name=f"up{channels}")
+        x = keras.layers.Conv2DTranspose(channels, 5, strides=2, padding="same", kernel_initializer=normal_002(),
+                                         name=f"up{channels}")(x)
         x = MaximumLeakyReLU(SLOPE)(_batch_norm(f"up{channels}_norm")(x))
-    x = transposed_conv(x, 3, 5, 2, kernel_initializer=normal_002(), dtype="float32", name="up_rgb")
+    x = keras.layers.Conv2DTranspose(3, 5, strides=2, padding="same", kernel_initializer=normal_002(),
+                                     dtype="float32", name="up_rgb")(x)
     return keras.Model(z, keras.layers.Activation("tanh", dtype="float32")(x), name=name)
 
 

@@ -5,7 +5,7 @@ everywhere (the reference's ``init_weights``)."""
 
 import keras
 
-from stargan_tf.layers.blocks import conv_block, instance_norm, residual_block, transposed_conv
+from stargan_tf.layers.blocks import conv_block, instance_norm, residual_block
 from stargan_tf.layers.conditioning import TiledConcat
 from stargan_tf.layers.initializers import normal_002
 from stargan_tf.models.sagan.config import DOWNSAMPLINGS
@@ -35,7 +35,8 @@ def _encoder_decoder(x, out_channels, activation, conv_dim, repeat_num):
     for _ in range(DOWNSAMPLINGS):
         dim //= 2
         # PyTorch ConvTranspose2d(k4, s2, p1) and (k7, s1, p3) place outputs as Keras' "same" does.
-        x = transposed_conv(x, dim, 4, 2, kernel_initializer=normal_002(), name=f"u{dim}")
+        x = keras.layers.Conv2DTranspose(dim, 4, strides=2, padding="same", kernel_initializer=normal_002(),
+                                         name=f"u{dim}")(x)
         x = keras.layers.ReLU()(norm(f"u{dim}_norm")(x))
     x = keras.layers.Conv2DTranspose(out_channels, 7, padding="same", kernel_initializer=normal_002(), dtype="float32",
                                      name="c7s1_out")(x)

@@ -5,7 +5,7 @@ no normalisation in D."""
 
 import keras
 
-from stargan_tf.layers.blocks import conv_block, instance_norm, residual_block, transposed_conv
+from stargan_tf.layers.blocks import conv_block, instance_norm, residual_block
 from stargan_tf.layers.conditioning import TiledConcat
 
 
@@ -34,7 +34,7 @@ def stargan_generator(conv_dim=64, c_dim=5, repeat_num=6, name="generator"):
     for _ in range(2):
         dim //= 2
         # PyTorch ConvTranspose2d(k4, s2, p1) places outputs as Keras' "same" does here.
-        x = transposed_conv(x, dim, 4, 2, use_bias=False, name=f"u{dim}")
+        x = keras.layers.Conv2DTranspose(dim, 4, strides=2, padding="same", use_bias=False, name=f"u{dim}")(x)
         x = keras.layers.ReLU()(norm(f"u{dim}_norm")(x))
     translated = conv_block(x, 3, 7, name="c7s1_out", padding=3, activation="tanh", use_bias=False)
     return keras.Model([image, label], translated, name=name)
