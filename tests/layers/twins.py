@@ -33,6 +33,6 @@ def assert_same_derivatives(got, want, relative=1e-5):
     """Each of ``got`` within ``relative`` of the largest value of its ``want`` (float32
     rounding of two summation orders is about 1e-6 of it; a wrong index, flip or padding
     moves it by its own size)."""
-    for got, want in zip(got, want):
-        scale = float(tf.reduce_max(tf.abs(want)))
-        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=0, atol=relative * scale)
+    for actual, expected in zip(got, want, strict=True):
+        scale = float(tf.reduce_max(tf.abs(expected)))
+        np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=0, atol=relative * scale)
