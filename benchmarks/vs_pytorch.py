@@ -98,7 +98,7 @@ def cpu_description():
 def onednn_state():
     """Which CPU kernels TensorFlow runs, the ones that decide our speed (see
     ``tensorflow_runs_onednn``)."""
-    from stargan_tf.layers.narrow_output_conv import tensorflow_runs_onednn
+    from stargan_tf.layers.kernel_library import tensorflow_runs_onednn
 
     return {True: "oneDNN on", False: "oneDNN off", None: "oneDNN unknown"}[tensorflow_runs_onednn()]
 

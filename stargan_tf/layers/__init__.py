@@ -9,6 +9,7 @@ from stargan_tf.layers.padding import ReflectionPadding2D
 from stargan_tf.layers.patch_conv import PatchConv2D
 from stargan_tf.layers.pooling import AveragePoolingExcludingPadding
 from stargan_tf.layers.spectral import SpectralConv2D
+from stargan_tf.layers.swapped_kernel_gradient import SwappedKernelGradientConv2D
 from stargan_tf.layers.upsampling import NearestUpsampling2D
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "PatchConv2D",
     "ReflectionPadding2D",
     "SpectralConv2D",
+    "SwappedKernelGradientConv2D",
     "TiledConcat",
     "UnitIntervalClip",
     "clip_rho",

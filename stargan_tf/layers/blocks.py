@@ -12,11 +12,13 @@ totals).
 
 import keras
 
+from stargan_tf.layers import kernel_library
 from stargan_tf.layers.narrow_output_conv import NarrowOutputConv2D, min_channel_reduction
 from stargan_tf.layers.normalization import InstanceNorm
 from stargan_tf.layers.padding import ReflectionPadding2D
 from stargan_tf.layers.patch_conv import PatchConv2D
 from stargan_tf.layers.spectral import SpectralConv2D
+from stargan_tf.layers.swapped_kernel_gradient import SwappedKernelGradientConv2D
 
 # A convolution whose output is known to have at most this many pixels is a PatchConv2D
 # (2x faster at 4x4 and 4x at 2x2 outputs; equal at 8x8).
@@ -75,7 +77,8 @@ def conv_block(x, filters, kernel_size, *, name, strides=1, padding=0, pad_mode=
                activation=None, use_bias=True, initializer=None, dtype=None, spectral=False):
     """pad -> Conv2D (valid; ``PatchConv2D`` for an output of a few pixels,
     ``NarrowOutputConv2D`` for a stride-1 one that cuts the channels ``min_channel_reduction()``
-    times or more: 4 where TensorFlow runs oneDNN's kernels, 2 where it runs Eigen's) -> norm ->
+    times or more: 4 where TensorFlow runs oneDNN's kernels, 2 where it runs Eigen's; where it
+    runs Eigen's, ``SwappedKernelGradientConv2D`` for the other stride-1 ones) -> norm ->
     activation; ``c7s1-k`` is ``conv_block(x, k, 7, padding=3, norm=..., activation="relu")``.
 
     Args:
@@ -101,6 +104,8 @@ def conv_block(x, filters, kernel_size, *, name, strides=1, padding=0, pad_mode=
             conv = PatchConv2D
         elif strides == 1 and filters * min_channel_reduction() <= x.shape[-1]:
             conv = NarrowOutputConv2D
+        elif strides == 1 and kernel_library.runs_eigen():
+            conv = SwappedKernelGradientConv2D
         else:
             conv = keras.layers.Conv2D
         x = conv(filters, kernel_size, strides=strides, padding="valid", use_bias=use_bias,

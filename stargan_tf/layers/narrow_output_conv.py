@@ -1,9 +1,10 @@
 """Convolution whose backward pass suits an output of far fewer channels than its input."""
 
-import functools
-
 import keras
 import tensorflow as tf
+
+from stargan_tf.layers import kernel_library
+from stargan_tf.layers.swapped_kernel_gradient import kernel_gradient
 
 # A stride-1 convolution that reduces the channels at least this many times is a
 # NarrowOutputConv2D (conv_block's choice), by the kernels TensorFlow runs. Measured fastest at
@@ -15,23 +16,10 @@ MIN_CHANNEL_REDUCTION_ONEDNN = 4
 MIN_CHANNEL_REDUCTION_EIGEN = 2
 
 
-@functools.cache
-def tensorflow_runs_onednn():
-    """Whether this TensorFlow runs oneDNN's CPU kernels: its default only on CPUs with
-    AVX-512 VNNI, BF16 or AMX, ``TF_ENABLE_ONEDNN_OPTS`` overriding it. Elsewhere (AVX2-only
-    CPUs such as AMD Zen 2 and 3) its own Eigen kernels run. None where the build does not say
-    (no public API tells it)."""
-    try:
-        from tensorflow.python.util import _pywrap_util_port
-    except ImportError:
-        return None
-    return bool(_pywrap_util_port.IsMklEnabled())
-
-
 def min_channel_reduction():
     """The least channel reduction for which ``conv_block`` builds a ``NarrowOutputConv2D`` on
     this machine (oneDNN's threshold where the kernel library is unknown)."""
-    return MIN_CHANNEL_REDUCTION_EIGEN if tensorflow_runs_onednn() is False else MIN_CHANNEL_REDUCTION_ONEDNN
+    return MIN_CHANNEL_REDUCTION_EIGEN if kernel_library.runs_eigen() else MIN_CHANNEL_REDUCTION_ONEDNN
 
 
 @keras.saving.register_keras_serializable(package="stargan_tf")
@@ -82,9 +70,7 @@ def _narrow_output_conv(inputs, kernel):
         # convolution: each input pixel sees every output pixel its value reached.
         padded = tf.pad(output_gradient, [[0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1], [0, 0]])
         input_gradient = tf.nn.conv2d(padded, _flipped_and_swapped(kernel), 1, "VALID")
-        swapped_kernel_gradient = tf.raw_ops.Conv2DBackpropFilter(
-            input=padded, filter_sizes=[kh, kw, channels_out, channels_in], out_backprop=inputs,
-            strides=[1, 1, 1, 1], padding="VALID")
+        swapped_kernel_gradient = kernel_gradient(padded, inputs, [kh, kw, channels_out, channels_in])
         return input_gradient, _flipped_and_swapped(swapped_kernel_gradient)
 
     return outputs, gradient

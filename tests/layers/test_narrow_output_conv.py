@@ -1,5 +1,6 @@
 """NarrowOutputConv2D against Conv2D: outputs, both gradients and the second derivative (a
-gradient penalty's), its config and refusals, and where ``conv_block`` uses it."""
+gradient penalty's) with either kernel library's kernel gradient, its config and refusals
+(where ``conv_block`` uses it: test_swapped_kernel_gradient.py)."""
 
 import os
 import sys
@@ -9,10 +10,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from stargan_tf.layers import narrow_output_conv
-from stargan_tf.layers.blocks import conv_block
+from stargan_tf.layers import kernel_library
 from stargan_tf.layers.narrow_output_conv import NarrowOutputConv2D
-from stargan_tf.layers.patch_conv import PatchConv2D
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from twins import assert_same_derivatives, derivatives, with_same_weights  # noqa: E402
@@ -24,16 +23,19 @@ def twins(filters, kernel_size, channels, use_bias=True):
                              NarrowOutputConv2D(filters, kernel_size, use_bias=use_bias), (None, None, None, channels))
 
 
+@pytest.mark.parametrize("onednn", [False, True])
 @pytest.mark.parametrize("filters, kernel_size, channels, size, use_bias", [
     (3, 7, 16, 11, False),  # a generator's RGB head (no bias: StarGAN)
     (1, 4, 12, 7, True),  # a PatchGAN's logit map
     (2, 3, 9, 5, True),  # an odd kernel on a non-square input below
     (1, 1, 8, 4, True),  # a 1x1 head (DRIT's logits)
 ])
-def test_narrow_output_conv_equals_conv2d_to_the_second_derivative(filters, kernel_size, channels, size, use_bias):
+def test_narrow_output_conv_equals_conv2d_to_the_second_derivative(monkeypatch, onednn, filters, kernel_size, channels,
+                                                                   size, use_bias):
     """A mistake in the swapped convolutions (a kernel not flipped, axes not transposed, the
     padding off by one) moves every gradient by its own size; float32 rounding of the two
-    summation orders is ~1e-6 of it."""
+    summation orders is ~1e-6 of it. ``onednn``: the kernel gradient each library gets."""
+    monkeypatch.setattr(kernel_library, "tensorflow_runs_onednn", lambda: onednn)
     x = tf.constant(np.random.default_rng(1).normal(size=(3, size, size + 2, channels)).astype(np.float32))
     plain, narrow = twins(filters, kernel_size, channels, use_bias)
     assert_same_derivatives(derivatives(narrow, x), derivatives(plain, x))
@@ -68,28 +70,3 @@ def test_narrow_output_conv_config_round_trip_and_refusals():
     for wrong in ({"strides": 2}, {"padding": "same"}, {"dilation_rate": 2}):
         with pytest.raises(ValueError, match="strides=1, padding='valid'"):
             NarrowOutputConv2D(3, 3, **wrong)
-
-
-@pytest.mark.parametrize("onednn", [True, False, None])
-def test_conv_block_uses_narrow_output_conv_for_the_channel_reductions_its_kernels_gain_on(monkeypatch, onednn):
-    monkeypatch.setattr(narrow_output_conv, "tensorflow_runs_onednn", lambda: onednn)
-
-    def conv_of(channels, filters, strides=1, size=16):
-        inputs = keras.Input((size, size, channels))
-        model = keras.Model(inputs, conv_block(inputs, filters, 3, name="c", strides=strides, padding=1))
-        return type(model.get_layer("c"))
-
-    assert conv_of(64, 3) is NarrowOutputConv2D  # an RGB head
-    assert conv_of(8, 2) is NarrowOutputConv2D  # exactly four times fewer
-    # Two times fewer (U-GAT-IT's up-sampling): oneDNN's own backward is faster, Eigen's slower;
-    # an unknown kernel library gets oneDNN's choice.
-    assert conv_of(8, 4) is (keras.layers.Conv2D if onednn in (True, None) else NarrowOutputConv2D)
-    assert conv_of(8, 5) is keras.layers.Conv2D  # under two times: never
-    assert conv_of(64, 3, strides=2) is keras.layers.Conv2D
-    assert conv_of(64, 3, size=2) is PatchConv2D  # an output of a few pixels stays a matrix product
-
-
-def test_the_kernel_library_is_known_on_this_build():
-    """The threshold above follows the kernels TensorFlow runs; a build that stops saying
-    which would silently fall back to oneDNN's threshold."""
-    assert narrow_output_conv.tensorflow_runs_onednn.__wrapped__() in (True, False)
