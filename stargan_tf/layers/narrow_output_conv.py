@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from stargan_tf.layers import kernel_library
+from stargan_tf.layers.stride_one_conv import StrideOneValidConv2D
 from stargan_tf.layers.swapped_kernel_gradient import kernel_gradient
 
 # A stride-1 convolution that reduces the channels at least this many times is a
@@ -23,7 +24,7 @@ def min_channel_reduction():
 
 
 @keras.saving.register_keras_serializable(package="stargan_tf")
-class NarrowOutputConv2D(keras.layers.Conv2D):
+class NarrowOutputConv2D(StrideOneValidConv2D):
     """A stride-1 "valid" ``Conv2D`` whose gradients are computed with the many channels on the
     output side: the input's gradient as a forward convolution of the zero-padded output
     gradient with the flipped, transposed kernel, and the kernel's as the kernel gradient of
@@ -38,33 +39,12 @@ class NarrowOutputConv2D(keras.layers.Conv2D):
     on CPUs without AVX-512 VNNI, BF16 or AMX, e.g. AVX2-only AMD Zen 3): CycleGAN's 64 -> 3
     7x7 layer at 256x256 took 1.17 s forward and backward there against 0.12 s this way
     (PyTorch: 0.15 s), 6 of every training iteration's generator passes going through it.
-    The gradient is built of differentiable ops, so higher orders (a gradient penalty) hold.
 
-    Args:
-        as ``keras.layers.Conv2D``, with ``strides=1``, ``padding="valid"`` (pad before), no
-        dilation or groups, channels last.
-
-    Call arguments:
-        inputs: NHWC tensor.
+    Args, call arguments: as ``StrideOneValidConv2D``.
     """
 
-    def __init__(self, filters, kernel_size, **kwargs):
-        super().__init__(filters, kernel_size, **kwargs)
-        if (self.strides, self.padding, self.dilation_rate, self.groups, self.data_format) != (
-                (1, 1), "valid", (1, 1), 1, "channels_last"):
-            raise ValueError("NarrowOutputConv2D takes strides=1, padding='valid', no dilation or groups, "
-                             f"channels_last; got {self.strides}, {self.padding!r}, {self.dilation_rate}, "
-                             f"{self.groups}, {self.data_format!r}")
-
-    def convolution_op(self, inputs, kernel):
-        return _narrow_output_conv(inputs, tf.cast(kernel, inputs.dtype))
-
-
-@tf.custom_gradient
-def _narrow_output_conv(inputs, kernel):
-    outputs = tf.nn.conv2d(inputs, kernel, 1, "VALID")
-
-    def gradient(output_gradient):
+    @staticmethod
+    def gradients(inputs, kernel, output_gradient):
         kh, kw, channels_in, channels_out = kernel.shape
         # Padded by kernel - 1 on every side, the output gradient is the input of a "full"
         # convolution: each input pixel sees every output pixel its value reached.
@@ -72,8 +52,6 @@ def _narrow_output_conv(inputs, kernel):
         input_gradient = tf.nn.conv2d(padded, _flipped_and_swapped(kernel), 1, "VALID")
         swapped_kernel_gradient = kernel_gradient(padded, inputs, [kh, kw, channels_out, channels_in])
         return input_gradient, _flipped_and_swapped(swapped_kernel_gradient)
-
-    return outputs, gradient
 
 
 def _flipped_and_swapped(kernel):

@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from stargan_tf.layers import kernel_library
+from stargan_tf.layers.stride_one_conv import StrideOneValidConv2D
 
 
 def kernel_gradient(inputs, output_gradient, kernel_shape):
@@ -28,46 +29,23 @@ def kernel_gradient(inputs, output_gradient, kernel_shape):
 
 
 @keras.saving.register_keras_serializable(package="stargan_tf")
-class SwappedKernelGradientConv2D(keras.layers.Conv2D):
+class SwappedKernelGradientConv2D(StrideOneValidConv2D):
     """A stride-1 "valid" ``Conv2D`` whose kernel gradient is ``kernel_gradient``'s: a forward
     convolution of the input with the output gradient, batch and channel axes swapped, where
     TensorFlow runs Eigen's kernels. The input's gradient is TensorFlow's own.
 
     Same weights, config, forward op and gradients (to float rounding) as ``Conv2D``;
-    ``conv_block`` builds it for the stride-1 convolutions of every generator and
-    discriminator where Eigen's kernels run (a 7x7 generator input layer of 3 + 4 channels
-    at 64x64, batch 4: forward and backward 26 -> 13 ms; a CycleGAN residual convolution,
-    256 channels at 64x64: 123 -> 87 ms). The gradient is built of differentiable ops, so
-    higher orders (a gradient penalty) hold.
+    ``conv_block`` builds it, where Eigen's kernels run, for the stride-1 convolutions that
+    are neither a ``NarrowOutputConv2D`` nor a ``PatchConv2D`` (a 7x7 generator input layer
+    of 3 + 4 channels at 64x64, batch 4: forward and backward 26 -> 13 ms; a CycleGAN
+    residual convolution, 256 channels at 64x64: 123 -> 87 ms).
 
-    Args:
-        as ``keras.layers.Conv2D``, with ``strides=1``, ``padding="valid"`` (pad before), no
-        dilation or groups, channels last.
-
-    Call arguments:
-        inputs: NHWC tensor with a static height and width.
+    Args, call arguments: as ``StrideOneValidConv2D``.
     """
 
-    def __init__(self, filters, kernel_size, **kwargs):
-        super().__init__(filters, kernel_size, **kwargs)
-        if (self.strides, self.padding, self.dilation_rate, self.groups, self.data_format) != (
-                (1, 1), "valid", (1, 1), 1, "channels_last"):
-            raise ValueError("SwappedKernelGradientConv2D takes strides=1, padding='valid', no dilation or groups, "
-                             f"channels_last; got {self.strides}, {self.padding!r}, {self.dilation_rate}, "
-                             f"{self.groups}, {self.data_format!r}")
-
-    def convolution_op(self, inputs, kernel):
-        return _convolution(inputs, tf.cast(kernel, inputs.dtype))
-
-
-@tf.custom_gradient
-def _convolution(inputs, kernel):
-    outputs = tf.nn.conv2d(inputs, kernel, 1, "VALID")
-
-    def gradient(output_gradient):
+    @staticmethod
+    def gradients(inputs, kernel, output_gradient):
         input_gradient = tf.raw_ops.Conv2DBackpropInput(
             input_sizes=tf.shape(inputs), filter=kernel, out_backprop=output_gradient, strides=[1, 1, 1, 1],
             padding="VALID")
         return input_gradient, kernel_gradient(inputs, output_gradient, kernel.shape)
-
-    return outputs, gradient

@@ -14,7 +14,8 @@ from stargan_tf.layers import kernel_library
 from stargan_tf.layers.narrow_output_conv import NarrowOutputConv2D
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from twins import assert_same_derivatives, derivatives, with_same_weights  # noqa: E402
+from twins import (  # noqa: E402
+    assert_same_compiled_gradients, assert_same_derivatives, derivatives, with_same_weights)
 
 
 def twins(filters, kernel_size, channels, use_bias=True):
@@ -43,24 +44,7 @@ def test_narrow_output_conv_equals_conv2d_to_the_second_derivative(monkeypatch, 
 
 def test_narrow_output_conv_compiles_with_xla_and_runs_in_bfloat16():
     x = tf.constant(np.random.default_rng(3).normal(size=(2, 9, 9, 8)).astype(np.float32))
-    plain, narrow = twins(2, 3, 8)
-
-    def gradients(layer, dtype):
-        @tf.function(jit_compile=True)
-        def step(x):
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                y = layer.convolution_op(tf.cast(x, dtype), layer.kernel)
-                loss = tf.reduce_sum(tf.cast(y, tf.float32) ** 2)
-            return tape.gradient(loss, [x, layer.kernel])
-        return step(x)
-
-    for got, want in zip(gradients(narrow, tf.float32), gradients(plain, tf.float32)):
-        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=0, atol=1e-5 * float(tf.reduce_max(tf.abs(want))))
-    for got, want in zip(gradients(narrow, tf.bfloat16), gradients(plain, tf.float32)):
-        assert got.dtype == tf.float32  # the variable's and the input's gradients stay float32
-        # bfloat16 keeps 8 bits of mantissa: the products and their sums are ~1% off
-        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=0, atol=0.05 * float(tf.reduce_max(tf.abs(want))))
+    assert_same_compiled_gradients(*twins(2, 3, 8), x)
 
 
 def test_narrow_output_conv_config_round_trip_and_refusals():

@@ -18,7 +18,8 @@ from stargan_tf.layers.patch_conv import PatchConv2D
 from stargan_tf.layers.swapped_kernel_gradient import SwappedKernelGradientConv2D, kernel_gradient
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from twins import assert_same_derivatives, derivatives, with_same_weights  # noqa: E402
+from twins import (  # noqa: E402
+    assert_same_compiled_gradients, assert_same_derivatives, derivatives, with_same_weights)
 
 
 @pytest.mark.parametrize("onednn", [False, True])
@@ -61,24 +62,8 @@ def test_swapped_kernel_gradient_conv_equals_conv2d_to_the_second_derivative(mon
 def test_swapped_kernel_gradient_conv_compiles_with_xla_and_runs_in_bfloat16(monkeypatch):
     monkeypatch.setattr(kernel_library, "tensorflow_runs_onednn", lambda: False)
     x = tf.constant(np.random.default_rng(3).normal(size=(2, 9, 9, 4)).astype(np.float32))
-    plain, swapped = with_same_weights(keras.layers.Conv2D(5, 3), SwappedKernelGradientConv2D(5, 3), (None, 9, 9, 4))
-
-    def gradients(layer, dtype):
-        @tf.function(jit_compile=True)
-        def step(x):
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                y = layer.convolution_op(tf.cast(x, dtype), layer.kernel)
-                loss = tf.reduce_sum(tf.cast(y, tf.float32) ** 2)
-            return tape.gradient(loss, [x, layer.kernel])
-        return step(x)
-
-    for got, want in zip(gradients(swapped, tf.float32), gradients(plain, tf.float32), strict=True):
-        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=0, atol=1e-5 * float(tf.reduce_max(tf.abs(want))))
-    for got, want in zip(gradients(swapped, tf.bfloat16), gradients(plain, tf.float32), strict=True):
-        assert got.dtype == tf.float32  # the variable's and the input's gradients stay float32
-        # bfloat16 keeps 8 bits of mantissa: the products and their sums are ~1% off
-        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=0, atol=0.05 * float(tf.reduce_max(tf.abs(want))))
+    assert_same_compiled_gradients(*with_same_weights(keras.layers.Conv2D(5, 3), SwappedKernelGradientConv2D(5, 3),
+                                                      (None, 9, 9, 4)), x)
 
 
 def test_swapped_kernel_gradient_conv_config_round_trip_and_refusals():

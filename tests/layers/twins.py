@@ -36,3 +36,25 @@ def assert_same_derivatives(got, want, relative=1e-5):
     for actual, expected in zip(got, want, strict=True):
         scale = float(tf.reduce_max(tf.abs(expected)))
         np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=0, atol=relative * scale)
+
+
+def assert_same_compiled_gradients(reference, other, x):
+    """The input's and the kernel's gradients of ``other`` under XLA equal ``reference``'s in
+    float32 (to rounding), and in bfloat16 stay float32 and within bfloat16's precision of
+    them (8 bits of mantissa: the products and their sums are ~1% off)."""
+
+    def gradients(layer, dtype):
+        @tf.function(jit_compile=True)
+        def step(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = layer.convolution_op(tf.cast(x, dtype), layer.kernel)
+                loss = tf.reduce_sum(tf.cast(y, tf.float32) ** 2)
+            return tape.gradient(loss, [x, layer.kernel])
+        return step(x)
+
+    want = gradients(reference, tf.float32)
+    assert_same_derivatives(gradients(other, tf.float32), want)
+    for got, expected in zip(gradients(other, tf.bfloat16), want, strict=True):
+        assert got.dtype == tf.float32  # the variable's and the input's gradients stay float32
+        assert_same_derivatives([got], [expected], relative=0.05)
