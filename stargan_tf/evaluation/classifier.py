@@ -4,6 +4,7 @@ the share of translations it sees in their target domain is the attribute accura
 its pooled features give the domain-specific FID and KID of machines without Inception
 weights (as FIDs on digits or faces use a classifier of that domain)."""
 
+import functools
 import json
 import os
 import weakref
@@ -13,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from stargan_tf.evaluation.errors import EvaluationError
+from stargan_tf.training.fused_adam import FusedAdam
 
 FEATURES_LAYER = "features"  # the pooled penultimate features (ClassifierFeatures reads them)
 STAGES = 4                   # ResNet-18: four stages of two basic blocks
@@ -75,11 +77,11 @@ def train(model, dataset, steps, learning_rate=1e-3, flip=True):
     ``dataset`` (``(images [B, S, S, 3] in [-1, 1], labels [B, L] in {0, 1})``, repeated),
     the learning rate decaying linearly to 0; random horizontal flips (the translations'
     datasets are flipped in training too). Returns the last loss."""
-    optimizer = keras.optimizers.Adam(learning_rate)
+    optimizer = FusedAdam(learning_rate)
     optimizer.build(model.trainable_variables)
     step_index = tf.Variable(0, dtype=tf.int64)
 
-    @tf.function
+    @functools.partial(tf.function, autograph=False)
     def step(images, labels):
         if flip:
             flips = tf.random.stateless_uniform([tf.shape(images)[0], 1, 1, 1], seed=[7, step_index]) < 0.5
@@ -108,7 +110,7 @@ def predict(model, images, batch_size=64):
         # keep its key, the model, alive for good.
         held = weakref.ref(model)
         _PROBABILITIES[model] = tf.function(lambda batch: tf.sigmoid(held()(batch, training=False)),
-                                            reduce_retracing=True)
+                                            reduce_retracing=True, autograph=False)
     call = _PROBABILITIES[model]
     parts = [call(tf.constant(images[start:start + batch_size], tf.float32)).numpy()
              for start in range(0, len(images), batch_size)]

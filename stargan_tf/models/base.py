@@ -33,6 +33,7 @@ import functools
 import keras
 import tensorflow as tf
 
+from stargan_tf.training.fused_adam import FusedAdam
 from stargan_tf.training.strategy import replica_id
 
 # A column of a sample grid or of test mode's output: ``images`` [B, H, W, 3] in [-1, 1];
@@ -190,12 +191,13 @@ class GANSystem(keras.Model):
 
     @staticmethod
     def adam(learning_rate, beta_1, beta_2, variables, epsilon=1e-7, name=None):
-        """An Adam optimizer, built for ``variables`` now (required under multi-replica
-        strategies), with dynamic loss scaling when the mixed_float16 policy is active.
+        """An Adam optimizer (``FusedAdam``), built for ``variables`` now (required under
+        multi-replica strategies), with dynamic loss scaling when the mixed_float16 policy
+        is active.
         Weight decay, where a reference code has it, is PyTorch's coupled L2 form
         (``losses.l2_penalty``), not Keras' decoupled one."""
-        optimizer = keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2,
-                                          epsilon=epsilon, name=name)
+        optimizer = FusedAdam(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                              name=name)
         if keras.mixed_precision.global_policy().name == "mixed_float16":
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         optimizer.build(variables)
