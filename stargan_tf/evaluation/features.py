@@ -140,7 +140,7 @@ class KerasInception(FeatureExtractor):
                             f"{error}") from error
         self.weights_hash = _hash_path(path)
         self._batch_fn = tf.function(
-            self._forward, input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
+            self._forward, input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)], autograph=False)
 
     @staticmethod
     def _weights_path(weights):
@@ -325,7 +325,7 @@ class ClassifierFeatures(FeatureExtractor):
         self._preprocess = preprocess or (lambda images: images)
         self._size = tuple(self.model.input_shape[1:3])
         self._batch_fn = tf.function(
-            self._forward, input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
+            self._forward, input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)], autograph=False)
 
     def _forward(self, images):
         if None not in self._size:

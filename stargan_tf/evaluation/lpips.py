@@ -67,7 +67,7 @@ class LPIPS:
         backbone = {key: value for key, value in state.items() if key.startswith("features.")}
         check_and_assign(self.features, backbone, entries, " + ".join(paths))
         self.weights = [tf.constant(np.reshape(weight, (-1,)), tf.float32) for weight in lins]
-        self._distance = tf.function(self._forward, reduce_retracing=True)
+        self._distance = tf.function(self._forward, reduce_retracing=True, autograph=False)
 
     def _forward(self, a, b):
         taps = [self.features((images - SHIFT) / SCALE, training=False) for images in (a, b)]

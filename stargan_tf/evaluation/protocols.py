@@ -73,7 +73,8 @@ class _Translator:
         self.endpoint, self.rng = endpoint, rng
         # A partial: TensorFlow counts the traces of functions with the same code together,
         # and every endpoint of a bundle may share its translate's code.
-        self.call = tf.function(functools.partial(endpoint.translate), reduce_retracing=True)
+        self.call = tf.function(functools.partial(endpoint.translate), reduce_retracing=True,
+                                autograph=False)
 
     def __call__(self, images, **vectors):
         outputs = []
