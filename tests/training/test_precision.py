@@ -33,7 +33,7 @@ def check_every_system_trains_with_finite_float32_losses(tmp_path, builtin_data,
         assert result["variable_dtypes"] == ["float32"], system
         if policy:
             assert result["compute_dtype"] == policy.split("_")[1]
-        expected_optimizer = "LossScaleOptimizer" if policy == "mixed_float16" else "Adam"
+        expected_optimizer = "LossScaleOptimizer" if policy == "mixed_float16" else "FusedAdam"
         assert set(result["optimizer_types"].values()) == {expected_optimizer}, system
 
 
