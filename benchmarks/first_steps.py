@@ -46,8 +46,8 @@ def child(args):
     from stargan_tf.training.loop import LoopConfig, Trainer
 
     strategy = tf.distribute.get_strategy()
-    resolved, data, system = prepare(REGISTRY[args.child], {"shapes_dir": args.shapes_dir},
-                                     args.shapes_dir + "-checks", strategy=strategy)
+    _, data, system = prepare(REGISTRY[args.child], {"shapes_dir": args.shapes_dir},
+                              args.shapes_dir + "-checks", strategy=strategy)
     trainer = Trainer(system, strategy, data.make_dataset, tempfile.mkdtemp(),
                       LoopConfig(num_iters=ITERATIONS), is_chief=False)
     batches = iter(strategy.experimental_distribute_dataset(data.make_dataset(0)))
@@ -57,8 +57,8 @@ def child(args):
         names = tuple(system.steps_for(iteration))
         batch = next(batches)
         tick = time.perf_counter()
-        logs = trainer.train_step(batch, iteration, names)
-        [float(value) for value in logs.values()]
+        for value in trainer.train_step(batch, iteration, names).values():
+            float(value)  # waits for the step
         times.append(time.perf_counter() - tick)
         if not seen.issuperset(names):
             seen.update(names)
@@ -71,9 +71,8 @@ def child(args):
 def main():
     args = parse()
     if args.child:
-        sys.path.insert(0, args.tree)
         return child(args)
-    env = dict(os.environ, PYTHONPATH=args.tree, TF_CPP_MIN_LOG_LEVEL="2")
+    env = dict(os.environ, PYTHONPATH=args.tree, TF_CPP_MIN_LOG_LEVEL="2")  # the child imports --tree's code
     print(f"stargan_tf from {args.tree}; seconds per fresh process (median of {args.rounds})")
     print(f"{'system':16s} {'import':>7s} {'build':>7s} {'first iterations':>17s} {'mean after':>10s} {'total':>7s}")
     for model in args.models.split(","):

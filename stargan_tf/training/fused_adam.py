@@ -39,8 +39,8 @@ class FusedAdam(keras.optimizers.Adam):
             typed = {name: tf.cast(value, variable.dtype) for name, value in scalars.items()}
             return tf.raw_ops.ResourceApplyAdam(
                 var=variable.handle, m=self._momentums[index].value.handle,
-                v=self._velocities[index].value.handle, grad=tf.cast(tf.convert_to_tensor(gradient), variable.dtype),
-                use_locking=False, **typed)
+                v=self._velocities[index].value.handle,
+                grad=tf.cast(tf.convert_to_tensor(gradient), variable.dtype), use_locking=False, **typed)
 
         for gradient, variable in grads_and_vars:
             distribution.extended.update(variable, update, args=(gradient,), group=False)

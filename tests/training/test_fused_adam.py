@@ -13,6 +13,9 @@ import tensorflow as tf
 
 from stargan_tf.training.fused_adam import FusedAdam
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "distributed"))
+import procs  # noqa: E402
+
 SHAPES = [(3, 3, 4, 8), (8,), (5, 7)]
 LR = 1e-3
 # One Adam step moves a weight by about LR. Float32 rounding of the two formulations
@@ -130,8 +133,7 @@ MIRRORED = textwrap.dedent("""
 
 
 def test_two_mirrored_replicas_update_like_one_device():
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = dict(os.environ, PYTHONPATH=repo + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    done = subprocess.run([sys.executable, "-c", MIRRORED], env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-c", MIRRORED], env=procs.env(), capture_output=True, text=True,
+                          timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert float(done.stdout.split()[-1]) <= TOLERANCE
