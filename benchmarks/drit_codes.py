@@ -12,7 +12,11 @@ On fresh grey (A) and coloured (B) shapes of the built-in pair it prints:
   content is domain-invariant);
 * how the B translations of grey inputs vary with the attribute code against how they vary
   between inputs, and the colours ``CODES`` random codes give each input;
-* the latent regression: the correlation of E^a's mean of G(content, z) with z.
+* the latent regression: the correlation of E^a's mean of G(content, z) with z;
+* the cross-cycle's way back for B's colour: B's shapes translated to A (their content, random
+  A codes) should be plain grey, so a probe reads their colour from those grey images' pixels,
+  or from E^c_A of them, at chance; above it the colour travels hidden in the grey image (the
+  steganography CycleGAN-like cycles are known for) instead of in the attribute code.
 """
 
 import argparse
@@ -96,6 +100,13 @@ def main():
     regressed = np.stack([system.attribute_code("b", tf.constant(o))[1].numpy() for o in outputs])
     correlation = np.corrcoef(regressed.ravel(), np.repeat(z[:, None], count, axis=1).ravel())[0, 1]
     print(f"  latent regression: corr(E^a mean of G(content, z), z) {correlation:.2f} (1 when G follows the code)")
+    random_a = np.random.default_rng(args.seed + 1).standard_normal((count, system.config.nz)).astype(np.float32)
+    to_grey = system.generate("a", content["b"], tf.constant(random_a))
+    from_pixels = probe_accuracy(to_grey.numpy(), colour_b, ridge=10.0)  # 3,072 features, hence more ridge
+    from_means = probe_accuracy(tf.reduce_mean(to_grey, axis=[1, 2]).numpy(), colour_b)
+    from_content = probe_accuracy(tf.reduce_mean(system.content_code("a", to_grey), axis=[1, 2]).numpy(), colour_b)
+    print(f"  B's colour read from its translations to A: from their pixels {from_pixels:.2f} (their channel means "
+          f"{from_means:.2f}), from E^c_A of them {from_content:.2f} (chance 0.33: grey images should not carry it)")
 
 
 if __name__ == "__main__":
