@@ -102,7 +102,7 @@ def main():
     print(f"  latent regression: corr(E^a mean of G(content, z), z) {correlation:.2f} (1 when G follows the code)")
     random_a = np.random.default_rng(args.seed + 1).standard_normal((count, system.config.nz)).astype(np.float32)
     to_grey = system.generate("a", content["b"], tf.constant(random_a))
-    from_pixels = probe_accuracy(to_grey.numpy(), colour_b, ridge=10.0)  # 3,072 features, hence more ridge
+    from_pixels = probe_accuracy(to_grey.numpy(), colour_b, ridge=10.0)  # a feature per pixel and channel: more ridge
     from_means = probe_accuracy(tf.reduce_mean(to_grey, axis=[1, 2]).numpy(), colour_b)
     from_content = probe_accuracy(tf.reduce_mean(system.content_code("a", to_grey), axis=[1, 2]).numpy(), colour_b)
     print(f"  B's colour read from its translations to A: from their pixels {from_pixels:.2f} (their channel means "
